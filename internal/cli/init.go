@@ -20,7 +20,7 @@ replaced only with --force.`,
 		Example: `  intentalert init --src ../shared/taktile/db_src.duckdb --db data/db.duckdb`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := store.InitDuckDB(cmd.Context(), src, a.db, force); err != nil {
+			if err := store.Init(cmd.Context(), src, a.db, force); err != nil {
 				return err
 			}
 			a.log.Info("working database ready", "src", src, "db", a.db)

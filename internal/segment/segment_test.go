@@ -37,22 +37,35 @@ func open(t *testing.T, path string) *store.Store {
 	return st
 }
 
-// run segments the fixture and returns company id -> tier from the table.
+// run segments the fixture on every engine, checks they agree, and returns
+// company id -> tier from crm.customer_buying_intent.
 func run(t *testing.T, crm *crmtest.CRM, p segment.Params) map[string]segment.Tier {
 	t.Helper()
 	crm.Close()
-	st := open(t, crm.Path)
-	if _, err := segment.Run(context.Background(), st, p, time.Now()); err != nil {
-		t.Fatal(err)
+	var first map[string]segment.Tier
+	for _, e := range crmtest.Engines(t, store.Init) {
+		st := open(t, e.DSN(t, crm.Path))
+		if _, err := segment.Run(context.Background(), st, p, time.Now()); err != nil {
+			t.Fatalf("%s: %v", e.Name, err)
+		}
+		got := map[string]segment.Tier{}
+		if err := segment.Current(context.Background(), st, func(c segment.Company) error {
+			got[c.ID] = c.BuyingIntent
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if first == nil {
+			first = got
+			continue
+		}
+		for id, tier := range first {
+			if got[id] != tier || len(got) != len(first) {
+				t.Errorf("%s disagrees with duckdb on %s: %s, want %s", e.Name, id, got[id], tier)
+			}
+		}
 	}
-	got := map[string]segment.Tier{}
-	if err := segment.Current(context.Background(), st, func(c segment.Company) error {
-		got[c.ID] = c.BuyingIntent
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return got
+	return first
 }
 
 func TestWindowBoundaries(t *testing.T) {
@@ -356,4 +369,42 @@ func md5sum(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(h.Sum(nil))
+}
+
+// TestRealExportPostgres: the export loaded into PostgreSQL segments exactly
+// like Taktile's reference.
+func TestRealExportPostgres(t *testing.T) {
+	shared := crmtest.SharedDir(t)
+	dsn := crmtest.NewPostgresDB(t)
+	ctx := context.Background()
+	src := filepath.Join(shared, "db_src.duckdb")
+	before := md5sum(t, src)
+	if err := store.Init(ctx, src, dsn, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Init(ctx, src, dsn, false); exitcode.Of(err) != exitcode.Usage {
+		t.Errorf("second init without --force: err = %v, want a usage error", err)
+	}
+	if err := store.Init(ctx, src, dsn, true); err != nil {
+		t.Fatalf("init --force: %v", err)
+	}
+	st := open(t, dsn)
+	counts, err := segment.Run(ctx, st, defaults(), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts != (segment.Counts{High: 5, Medium: 36, Low: 59}) {
+		t.Errorf("counts = %+v, want 5 HIGH, 36 MEDIUM, 59 LOW", counts)
+	}
+	path, err := segment.WriteCSV(ctx, st, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readCSV(t, filepath.Join(shared, "customer_segments.csv"))
+	if got := readCSV(t, path); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("PostgreSQL segmentation differs from the reference")
+	}
+	if md5sum(t, src) != before {
+		t.Error("the export changed")
+	}
 }

@@ -58,7 +58,8 @@ var ErrLocked = errors.New("locked")
 // duckdbMagic is found at byte offset 8 of every DuckDB database file.
 var duckdbMagic = []byte("DUCK")
 
-// Open opens the database named by dsn: today a DuckDB file path.
+// Open opens the database named by dsn: a DuckDB file path, or a
+// postgres:// URL.
 // Problems with the input (a missing file, a file that is not a DuckDB
 // database, a database locked by another process) come back as exit code 3
 // errors naming the file.
@@ -66,8 +67,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if dsn == "" {
 		return nil, exitcode.Usagef("no database given: set --db or INTENTALERT_DB")
 	}
+	if IsPostgresURL(dsn) {
+		return openPostgres(ctx, dsn, opt)
+	}
 	if strings.Contains(dsn, "://") {
-		return nil, exitcode.Usagef("database %q: only DuckDB file paths are supported", RedactDSN(dsn))
+		return nil, exitcode.Usagef("database %q: want a DuckDB file path or a postgres:// URL", RedactDSN(dsn))
 	}
 	return openDuckDB(ctx, dsn, opt)
 }
@@ -173,8 +177,10 @@ func lookup(d Dialect, name string) (string, error) {
 	return "", fmt.Errorf("store: no query %q for %s", name, d)
 }
 
+var urlPassword = regexp.MustCompile(`(://[^:/@]*:)[^/]*@`)
+var paramPassword = regexp.MustCompile(`(?i)([?&]password=)[^&]*`)
+
 // RedactDSN removes a password from a database URL so it can be shown.
 func RedactDSN(dsn string) string {
-	re := regexp.MustCompile(`(://[^:/@]*:)[^@/]*@`)
-	return re.ReplaceAllString(dsn, "${1}xxxxx@")
+	return paramPassword.ReplaceAllString(urlPassword.ReplaceAllString(dsn, "${1}xxxxx@"), "${1}xxxxx")
 }

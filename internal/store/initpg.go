@@ -1,0 +1,189 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/intentalert/intentalert/internal/exitcode"
+)
+
+// Init copies the DuckDB export src into the working database dst: a file
+// copy for a DuckDB path, a load with COPY for a postgres:// URL.
+func Init(ctx context.Context, src, dst string, force bool) error {
+	if IsPostgresURL(dst) {
+		return InitPostgres(ctx, src, dst, force)
+	}
+	return InitDuckDB(ctx, src, dst, force)
+}
+
+// pgType maps a DuckDB column type of the export to PostgreSQL.
+func pgType(duck string) (pg string, castToText bool) {
+	switch t := strings.ToUpper(duck); {
+	case t == "VARCHAR" || strings.HasPrefix(t, "VARCHAR("):
+		return "text", false
+	case t == "BIGINT", t == "INTEGER", t == "SMALLINT", t == "BOOLEAN", t == "DATE", t == "DOUBLE PRECISION":
+		return strings.ToLower(t), false
+	case t == "DOUBLE":
+		return "double precision", false
+	case t == "TIMESTAMP":
+		return "timestamp", false
+	case t == "TIMESTAMP WITH TIME ZONE":
+		return "timestamptz", false
+	}
+	return "text", true
+}
+
+// InitPostgres loads every table of schema crm of the DuckDB export src into
+// schema crm of the PostgreSQL database at url, with COPY, in one
+// transaction. Existing export tables are replaced only with force; the
+// tables intentalert owns (segments, verifications, the alert ledger) are
+// kept. The export is read from a private copy, so it is never written.
+func InitPostgres(ctx context.Context, src, url string, force bool) error {
+	tmpDir, err := os.MkdirTemp("", "intentalert-init-")
+	if err != nil {
+		return fmt.Errorf("create temporary directory: %w", err)
+	}
+	defer os.RemoveAll(tmpDir)
+	copyPath := filepath.Join(tmpDir, "export.duckdb")
+	if err := InitDuckDB(ctx, src, copyPath, false); err != nil {
+		return err
+	}
+	duck, err := openDuckDB(ctx, copyPath, Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer duck.Close()
+	duck.Name = src
+	tables, err := exportTables(ctx, duck)
+	if err != nil {
+		return err
+	}
+	pg, err := openPostgres(ctx, url, Options{})
+	if err != nil {
+		return err
+	}
+	defer pg.Close()
+	conn, err := pg.DB.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("database %s: %w", pg.Name, err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(driverConn any) error {
+		c := driverConn.(*stdlib.Conn).Conn()
+		tx, err := c.Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("database %s: begin: %w", pg.Name, err)
+		}
+		defer tx.Rollback(ctx)
+		if _, err := tx.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS crm"); err != nil {
+			return fmt.Errorf("database %s: create schema crm: %w", pg.Name, err)
+		}
+		for _, t := range tables {
+			if err := loadTable(ctx, tx, duck, pg.Name, t, force); err != nil {
+				return err
+			}
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return fmt.Errorf("database %s: commit: %w", pg.Name, err)
+		}
+		return nil
+	})
+}
+
+type exportTable struct {
+	name    string
+	columns []string
+	types   []string
+}
+
+func exportTables(ctx context.Context, duck *Store) ([]exportTable, error) {
+	rows, err := duck.DB.QueryContext(ctx, `SELECT table_name, column_name, data_type FROM information_schema.columns
+		WHERE table_schema = 'crm' ORDER BY table_name, ordinal_position`)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: read the schema: %w", duck.Name, err)
+	}
+	defer rows.Close()
+	var out []exportTable
+	for rows.Next() {
+		var table, col, typ string
+		if err := rows.Scan(&table, &col, &typ); err != nil {
+			return nil, fmt.Errorf("export %s: read the schema: %w", duck.Name, err)
+		}
+		if len(out) == 0 || out[len(out)-1].name != table {
+			out = append(out, exportTable{name: table})
+		}
+		t := &out[len(out)-1]
+		t.columns = append(t.columns, col)
+		t.types = append(t.types, typ)
+	}
+	return out, rows.Err()
+}
+
+func loadTable(ctx context.Context, tx pgx.Tx, duck *Store, pgName string, t exportTable, force bool) error {
+	ident := pgx.Identifier{"crm", t.name}.Sanitize()
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = 'crm' AND table_name = $1)`, t.name).Scan(&exists); err != nil {
+		return fmt.Errorf("database %s: look up %s: %w", pgName, ident, err)
+	}
+	if exists && !force {
+		return exitcode.Usagef("database %s: table crm.%s already exists: pass --force to replace the export's tables", pgName, t.name)
+	}
+	if exists {
+		if _, err := tx.Exec(ctx, "DROP TABLE "+ident+" CASCADE"); err != nil {
+			return fmt.Errorf("database %s: drop %s: %w", pgName, ident, err)
+		}
+	}
+	var defs, selects []string
+	for i, c := range t.columns {
+		typ, cast := pgType(t.types[i])
+		col := pgx.Identifier{c}.Sanitize()
+		defs = append(defs, col+" "+typ)
+		if cast {
+			selects = append(selects, "CAST("+col+" AS VARCHAR)")
+		} else {
+			selects = append(selects, col)
+		}
+	}
+	if _, err := tx.Exec(ctx, "CREATE TABLE "+ident+" ("+strings.Join(defs, ", ")+")"); err != nil {
+		return fmt.Errorf("database %s: create %s: %w", pgName, ident, err)
+	}
+	rows, err := duck.DB.QueryContext(ctx, "SELECT "+strings.Join(selects, ", ")+" FROM "+ident)
+	if err != nil {
+		return fmt.Errorf("export %s: read crm.%s: %w", duck.Name, t.name, err)
+	}
+	defer rows.Close()
+	src := &rowSource{rows: rows, vals: make([]any, len(t.columns))}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"crm", t.name}, t.columns, src); err != nil {
+		return fmt.Errorf("database %s: copy crm.%s: %w", pgName, t.name, err)
+	}
+	return nil
+}
+
+// rowSource streams database/sql rows into pgx's COPY.
+type rowSource struct {
+	rows *sql.Rows
+	vals []any
+	err  error
+}
+
+func (r *rowSource) Next() bool { return r.rows.Next() }
+
+func (r *rowSource) Values() ([]any, error) {
+	ptrs := make([]any, len(r.vals))
+	for i := range r.vals {
+		ptrs[i] = &r.vals[i]
+	}
+	if err := r.rows.Scan(ptrs...); err != nil {
+		return nil, err
+	}
+	return r.vals, nil
+}
+
+func (r *rowSource) Err() error { return r.rows.Err() }
