@@ -85,8 +85,9 @@ func Classify(visitInHigh, newsInHigh, newsInMedium bool) Tier {
 	return Low
 }
 
-// Required lists the tables and columns segmentation reads.
-var Required = []store.Table{store.Companies, store.News, store.Visits}
+// Required lists the tables and columns segmentation reads. The whole export
+// is required since the migrations index contacts and outreach too.
+var Required = store.ExportTables
 
 // Run segments every company and replaces crm.customer_buying_intent and
 // the as-of's rows of crm.buying_intent_history, in one transaction.
@@ -97,14 +98,14 @@ func Run(ctx context.Context, st *store.Store, p Params, now time.Time) (Counts,
 	if err := st.Require(ctx, Required...); err != nil {
 		return Counts{}, err
 	}
+	if _, err := st.Migrate(ctx); err != nil {
+		return Counts{}, err
+	}
 	tx, err := st.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return Counts{}, fmt.Errorf("segment: begin transaction: %w", err)
 	}
 	defer tx.Rollback()
-	if err := st.ExecScript(ctx, tx, "segment_tables"); err != nil {
-		return Counts{}, fmt.Errorf("segment: create result tables: %w", err)
-	}
 	asOf := p.AsOf.Format(time.DateOnly)
 	steps := []struct {
 		what  string

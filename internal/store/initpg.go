@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -21,6 +22,14 @@ func Init(ctx context.Context, src, dst string, force bool) error {
 		return InitPostgres(ctx, src, dst, force)
 	}
 	return InitDuckDB(ctx, src, dst, force)
+}
+
+// OwnedTables are the tables intentalert itself writes. They are not part
+// of an export: loading a working DuckDB database into PostgreSQL leaves
+// them behind, and the target's migrations create its own.
+var OwnedTables = []string{
+	"schema_migrations", "customer_buying_intent", "buying_intent_history",
+	"email_verifications", "valid_emails", "alert_deliveries", "pipeline_runs",
 }
 
 // pgType maps a DuckDB column type of the export to PostgreSQL.
@@ -115,6 +124,9 @@ func exportTables(ctx context.Context, duck *Store) ([]exportTable, error) {
 		var table, col, typ string
 		if err := rows.Scan(&table, &col, &typ); err != nil {
 			return nil, fmt.Errorf("export %s: read the schema: %w", duck.Name, err)
+		}
+		if slices.Contains(OwnedTables, table) {
+			continue
 		}
 		if len(out) == 0 || out[len(out)-1].name != table {
 			out = append(out, exportTable{name: table})

@@ -82,3 +82,30 @@ func TestStatements(t *testing.T) {
 		t.Errorf("Statements = %q", got)
 	}
 }
+
+func TestMigrateIsIdempotentOnEveryEngine(t *testing.T) {
+	for _, e := range crmtest.Engines(t, store.Init) {
+		t.Run(e.Name, func(t *testing.T) {
+			crm := crmtest.New(t)
+			crm.Close()
+			st, err := store.Open(context.Background(), e.DSN(t, crm.Path), store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			ms, _ := st.Migrations()
+			n, err := st.Migrate(context.Background())
+			if err != nil || n != len(ms) || n == 0 {
+				t.Fatalf("first Migrate = %d, %v; want all %d migrations", n, err, len(ms))
+			}
+			if n, err := st.Migrate(context.Background()); err != nil || n != 0 {
+				t.Errorf("second Migrate = %d, %v; want 0", n, err)
+			}
+			var got int
+			st.DB.QueryRow("SELECT count(*) FROM crm.schema_migrations").Scan(&got)
+			if got != len(ms) {
+				t.Errorf("crm.schema_migrations has %d rows, want %d", got, len(ms))
+			}
+		})
+	}
+}

@@ -1,5 +1,4 @@
--- segment_tables: the tables segmentation writes back to.
-CREATE SCHEMA IF NOT EXISTS crm;
+-- 0001 segments: what `segment` writes.
 CREATE TABLE IF NOT EXISTS crm.customer_buying_intent (
     company_id VARCHAR,
     buying_intent VARCHAR

@@ -1,0 +1,109 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Migration is one versioned change to the tables intentalert owns (and to
+// the indexes it adds on the export's tables).
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations returns the engine's migrations in version order. Files are
+// migrations/<dialect>/<NNNN>_<name>.sql.
+func (s *Store) Migrations() ([]Migration, error) {
+	dir := path.Join("migrations", string(s.Dialect))
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations for %s: %w", s.Dialect, err)
+	}
+	var out []Migration
+	for _, e := range entries {
+		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
+			return nil, fmt.Errorf("store: migration file %s: want NNNN_name.sql", e.Name())
+		}
+		b, err := migrations.ReadFile(path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Migration{Version: v, Name: name, SQL: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
+	for i := 1; i < len(out); i++ {
+		if out[i].Version == out[i-1].Version {
+			return nil, fmt.Errorf("store: two migrations numbered %d", out[i].Version)
+		}
+	}
+	return out, nil
+}
+
+// Migrate applies, each in its own transaction, the migrations not yet
+// recorded in crm.schema_migrations, and returns how many it applied.
+// Running it again applies nothing. On PostgreSQL concurrent callers
+// serialise on a transaction-level advisory lock.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	ms, err := s.Migrations()
+	if err != nil {
+		return 0, err
+	}
+	if err := s.ExecScript(ctx, s.DB, "migrations_table"); err != nil {
+		return 0, fmt.Errorf("database %s: create crm.schema_migrations: %w", s.Name, err)
+	}
+	applied := 0
+	for _, m := range ms {
+		done, err := s.applyMigration(ctx, m)
+		if err != nil {
+			return applied, fmt.Errorf("database %s: migration %04d_%s: %w", s.Name, m.Version, m.Name, err)
+		}
+		if done {
+			applied++
+		}
+	}
+	return applied, nil
+}
+
+func (s *Store) applyMigration(ctx context.Context, m Migration) (bool, error) {
+	tx, err := s.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	if s.Dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext('intentalert.migrate'))"); err != nil {
+			return false, err
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM crm.schema_migrations WHERE version = $1", m.Version).Scan(&n); err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return false, nil
+	}
+	for _, stmt := range Statements(m.SQL) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return false, err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO crm.schema_migrations (version, name, applied_at) VALUES ($1, $2, $3::TIMESTAMP)",
+		m.Version, m.Name, time.Now().UTC().Format("2006-01-02 15:04:05")); err != nil {
+		return false, err
+	}
+	return true, tx.Commit()
+}
