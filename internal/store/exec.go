@@ -25,8 +25,8 @@ func (s *Store) ExecScript(ctx context.Context, db DBTX, name string) error {
 	return nil
 }
 
-// Statements splits a script into statements at semicolons that end a line,
-// dropping comment-only and empty statements.
+// Statements splits a script into statements at semicolons that end a line
+// outside a $$-quoted body, dropping comment-only and empty statements.
 func Statements(script string) []string {
 	var out []string
 	var cur strings.Builder
@@ -44,9 +44,13 @@ func Statements(script string) []string {
 			}
 		}
 	}
+	inBody := false
 	for _, line := range strings.SplitAfter(script, "\n") {
+		if strings.Count(line, "$$")%2 == 1 {
+			inBody = !inBody
+		}
 		trimmed := strings.TrimRight(line, " \t\r\n")
-		if strings.HasSuffix(trimmed, ";") {
+		if !inBody && strings.HasSuffix(trimmed, ";") {
 			cur.WriteString(strings.TrimSuffix(trimmed, ";"))
 			flush()
 			continue

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -106,4 +107,32 @@ func (s *Store) applyMigration(ctx context.Context, m Migration) (bool, error) {
 		return false, err
 	}
 	return true, tx.Commit()
+}
+
+// Execer runs a statement: *sql.DB, *sql.Tx and *sql.Conn are Execers.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// ExecMigration runs the statements of the migration called name on db
+// without recording it. A dry run uses it inside a transaction it rolls
+// back, to see the tables a real run would have without writing anything;
+// it relies on the migration being idempotent (CREATE ... IF NOT EXISTS).
+func (s *Store) ExecMigration(ctx context.Context, db Execer, name string) error {
+	ms, err := s.Migrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if m.Name != name {
+			continue
+		}
+		for _, stmt := range Statements(m.SQL) {
+			if _, err := db.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("database %s: migration %04d_%s: %w", s.Name, m.Version, m.Name, err)
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("store: no migration named %q for %s", name, s.Dialect)
 }
