@@ -1,0 +1,6 @@
+-- alert_finish: record the outcome of a delivery.
+-- Params: $1 key, $2 status ('sent' | 'failed'), $3 attempts made,
+-- $4 last error (NULL when sent), $5 sent_at TIMESTAMP (NULL when failed).
+UPDATE crm.alert_deliveries
+SET status = $2, attempts = attempts + $3, last_error = $4, sent_at = $5::TIMESTAMP
+WHERE "key" = $1
