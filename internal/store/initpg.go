@@ -99,6 +99,11 @@ func InitPostgres(ctx context.Context, src, url string, force bool) error {
 				return err
 			}
 		}
+		// The window indexes go on the freshly loaded tables (dropping a
+		// table drops its indexes), built once after COPY.
+		if err := pg.ExecMigration(ctx, pgxExec{tx}, "window_indexes"); err != nil {
+			return err
+		}
 		if err := tx.Commit(ctx); err != nil {
 			return fmt.Errorf("database %s: commit: %w", pg.Name, err)
 		}
@@ -176,6 +181,14 @@ func loadTable(ctx context.Context, tx pgx.Tx, duck *Store, pgName string, t exp
 		return fmt.Errorf("database %s: copy crm.%s: %w", pgName, t.name, err)
 	}
 	return nil
+}
+
+// pgxExec lets a pgx transaction run a migration's statements.
+type pgxExec struct{ tx pgx.Tx }
+
+func (p pgxExec) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	_, err := p.tx.Exec(ctx, query, args...)
+	return nil, err
 }
 
 // rowSource streams database/sql rows into pgx's COPY.

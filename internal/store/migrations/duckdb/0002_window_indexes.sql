@@ -1,0 +1,3 @@
+-- 0002 window indexes: PostgreSQL indexes the export's date columns here.
+-- DuckDB needs none: its zone maps already skip the row groups outside the
+-- windows. The version is kept so both engines number alike.
