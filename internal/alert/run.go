@@ -279,9 +279,14 @@ func Run(ctx context.Context, st *store.Store, channels []Channel, o Options) (*
 	if err != nil {
 		return nil, err
 	}
+	ledger := NewLedger(st, o.Now)
+	if err := ledger.Hold(ctx); err != nil {
+		return nil, err
+	}
+	defer ledger.Release()
 	d := &Dispatcher{
 		Backoff: o.Backoff, Timeout: o.Timeout, Concurrency: o.Concurrency, Rates: o.Rates,
-		Ledger: NewLedger(st, o.Now), Sleep: o.Sleep, Log: o.Log, Secrets: o.Secrets,
+		Ledger: ledger, Sleep: o.Sleep, Log: o.Log, Secrets: o.Secrets,
 	}
 	batches := make([]Batch, len(channels))
 	for i, ch := range channels {

@@ -57,18 +57,30 @@ func (s *Store) Migrations() ([]Migration, error) {
 // Migrate applies, each in its own transaction, the migrations not yet
 // recorded in crm.schema_migrations, and returns how many it applied.
 // Running it again applies nothing. On PostgreSQL concurrent callers
-// serialise on a transaction-level advisory lock.
+// serialise on a session advisory lock, so that two processes starting at
+// once never race to create the same table.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
 	ms, err := s.Migrations()
 	if err != nil {
 		return 0, err
 	}
-	if err := s.ExecScript(ctx, s.DB, "migrations_table"); err != nil {
+	conn, err := s.DB.Conn(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("database %s: %w", s.Name, err)
+	}
+	defer conn.Close()
+	if s.Dialect == Postgres {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(hashtext('intentalert.migrate'))"); err != nil {
+			return 0, fmt.Errorf("database %s: take the migration lock: %w", s.Name, err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(hashtext('intentalert.migrate'))")
+	}
+	if err := s.ExecScript(ctx, conn, "migrations_table"); err != nil {
 		return 0, fmt.Errorf("database %s: create crm.schema_migrations: %w", s.Name, err)
 	}
 	applied := 0
 	for _, m := range ms {
-		done, err := s.applyMigration(ctx, m)
+		done, err := applyMigration(ctx, conn, m)
 		if err != nil {
 			return applied, fmt.Errorf("database %s: migration %04d_%s: %w", s.Name, m.Version, m.Name, err)
 		}
@@ -79,17 +91,12 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	return applied, nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, m Migration) (bool, error) {
-	tx, err := s.DB.BeginTx(ctx, nil)
+func applyMigration(ctx context.Context, conn *sql.Conn, m Migration) (bool, error) {
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
 	}
 	defer tx.Rollback()
-	if s.Dialect == Postgres {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext('intentalert.migrate'))"); err != nil {
-			return false, err
-		}
-	}
 	var n int
 	if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM crm.schema_migrations WHERE version = $1", m.Version).Scan(&n); err != nil {
 		return false, err
