@@ -86,8 +86,9 @@ publications, outreach emails), segments every company into HIGH, MEDIUM or LOW
 buying intent, verifies the email addresses of the contacts that matter and
 alerts the team about HIGH-intent contacts who have not been contacted lately.
 
-Every flag can also be set by the environment variable named in its help.
-Precedence: flag, then environment, then default.`,
+Every flag can also be set by the environment variable named in its help,
+or by a key of the same name in the configuration file (--config).
+Precedence: flag, then environment, then file, then default.`,
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		PersistentPreRunE: a.setup,
@@ -96,7 +97,7 @@ Precedence: flag, then environment, then default.`,
 		return exitcode.Wrap(exitcode.Usage, err)
 	})
 	pf := root.PersistentFlags()
-	pf.StringVar(&a.db, "db", "data/db.duckdb", "working database: a DuckDB file path")
+	pf.StringVar(&a.db, "db", "data/db.duckdb", "working database: a DuckDB file path or a postgres:// URL")
 	pf.StringVar(&a.asOfText, "as-of", "", "date every time window ends on, YYYY-MM-DD (default today in UTC)")
 	pf.StringVar(&a.dataDir, "data-dir", "data", "directory for CSV outputs (created when missing)")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
@@ -108,13 +109,22 @@ Precedence: flag, then environment, then default.`,
 	bindEnv(pf, "log-format", "INTENTALERT_LOG_FORMAT")
 	bindEnv(pf, "quiet", "INTENTALERT_QUIET")
 	bindEnv(pf, "verbose", "INTENTALERT_VERBOSE")
+	pf.String(configFlag, "", "configuration file (YAML; keys are flag names; never secrets)")
+	bindEnv(pf, configFlag, "INTENTALERT_CONFIG")
 
 	root.AddCommand(
 		a.initCommand(),
 		a.segmentCommand(),
+		a.verifyCommand(),
+		a.alertCommand(),
 		a.explainCommand(),
-		// a.demoDataCommand(),
-		// a.demoCommand(),
+		a.demoDataCommand(),
+		a.demoCommand(),
+		a.runCommand(),
+		a.serveCommand(),
+		a.runsCommand(),
+		a.diffCommand(),
+		a.configCommand(),
 	)
 	return root
 }
@@ -154,7 +164,7 @@ func applyEnv(fs *pflag.FlagSet) error {
 }
 
 func (a *app) setup(cmd *cobra.Command, _ []string) error {
-	if err := applyEnv(cmd.Flags()); err != nil {
+	if err := a.applyLayers(cmd); err != nil {
 		return err
 	}
 	if a.quiet && a.verbose {
