@@ -1,22 +1,29 @@
 // Package demodata generates a fictitious CRM export: a DuckDB file with
-// exactly the schema of the real dlt-loaded export (schema crm), for demos,
-// tests and benchmarks of up to a million companies.
+// exactly the schema of the real dlt-loaded export (schema crm: column names,
+// order, types and NOT NULL constraints), for demos, tests and benchmarks of
+// up to a few million companies.
 //
-// All rows are generated inside DuckDB with set-based SQL (embedded .sql
-// files). Every pseudo-random value is derived from hash(seed, row, salt),
-// so the same Options always produce the same data, whatever the thread
-// scheduling.
+// All rows are generated inside DuckDB with set-based SQL (the embedded
+// sql/*.sql files run in order on one connection). Every pseudo-random value
+// is derived from hash(seed, row, salt), never random(), so the same Options
+// give the same data, row order included, whatever the thread scheduling.
+// (The hash is DuckDB's: another DuckDB version may give other data.)
 //
 // The data deliberately carries the export's mess: news URLs in every form
-// (scheme, www., case, path, query, port, trailing slash, white space),
-// mixed-case and malformed addresses, role and disposable addresses,
-// contacts without an email, visitors who are not contacts, news about
-// domains outside the CRM and events after the as-of date. As of
-// Options.AsOf the buying-intent tiers (HIGH: a visit and a news item in the
-// last 7 days; MEDIUM: a news item in the last 30 days; LOW: otherwise) come
-// out at about 5% HIGH, 35% MEDIUM and 60% LOW, with boundary cases on every
-// window edge, and some HIGH companies have well-formed contacts who were
-// (or were not) emailed by the team in the last 14 days.
+// (http/https, with and without www., upper case, a path, a query, a port, a
+// trailing slash, surrounding white space), mixed-case addresses, malformed
+// contact addresses (no '@', '@@', a trailing dot), role and disposable
+// addresses, contacts with a NULL or empty email, visitors who are not
+// contacts, news about domains outside the CRM and events after the as-of
+// date. As of Options.AsOf, with the job's rules (HIGH: a visit and a news
+// item in the 7 days ending on AsOf; MEDIUM: a news item in the last 30;
+// LOW: otherwise) the tiers come out at 5% HIGH, 35% MEDIUM and 60% LOW,
+// with cases on every window edge and future events that would change a
+// tier if counted; some HIGH companies have well-formed contacts who were
+// emailed by the team in the last 14 days and some have not.
+//
+// Name the file anything but crm.duckdb: DuckDB names the database after the
+// file, and a database "crm" makes references to the schema crm ambiguous.
 package demodata
 
 import (
@@ -65,6 +72,11 @@ const (
 	outreachPer100 = 453
 	newsCRMShare   = 0.2442 // news rows about a CRM company
 	visitsCRMShare = 0.165  // visits from a CRM company's domain
+
+	// MaxCompanies is what the domain space allows: every company and the
+	// three times as many outside domains need distinct domain names.
+	MaxCompanies = 4_000_000
+	domainSpace  = 16_080_400 // see the domain macros in sql/setup.sql
 )
 
 //go:embed sql/*.sql
@@ -98,11 +110,10 @@ func Generate(ctx context.Context, path string, opt Options) (Stats, error) {
 		return Stats{}, fmt.Errorf("demodata: %w", err)
 	}
 
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	dir := filepath.Dir(path)
+	// The temporary name must not make DuckDB call the database "crm" (as a
+	// file crm.duckdb would): the catalog would clash with the schema.
+	f, err := os.CreateTemp(dir, ".demodata-*.tmp")
 	if err != nil {
 		return Stats{}, fmt.Errorf("demodata: %w", err)
 	}
@@ -202,6 +213,9 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Companies == 0 {
 		o.Companies = 100
 	}
+	if o.Companies > MaxCompanies {
+		return o, fmt.Errorf("demodata: %d companies, at most %d", o.Companies, MaxCompanies)
+	}
 	prop := func(v, per100 int) int {
 		if v != 0 {
 			return v
@@ -226,7 +240,7 @@ func (o Options) params() []any {
 	// Domain pool: slots [0, n) are the companies, the rest are domains
 	// outside the CRM; a multiplier coprime with the pool size makes the
 	// slot -> domain number map a bijection, so no two domains collide.
-	domM := n + max(1000, 3*n)
+	domM := n + max(700, 3*n) // <= domainSpace for n <= MaxCompanies
 	// The export's load came a week after the reference as-of date.
 	loaded := o.AsOf.AddDate(0, 0, 7).Add(10*time.Hour + 35*time.Minute + 25*time.Second + 699438*time.Microsecond)
 	loadID := fmt.Sprintf("%d.%06d", loaded.Unix(), loaded.Nanosecond()/1000)

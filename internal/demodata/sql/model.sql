@@ -46,40 +46,69 @@ CREATE TEMP MACRO g_ct_kind(j) AS
         ELSE (j * 37 + getvariable('g').kind_off) % 100
     END;
 CREATE TEMP MACRO g_ct_h(j) AS g_h(g_seed(), j, 'contact');
-CREATE TEMP MACRO g_ct_first(j) AS g_pick('g_first', g_ct_h(j));
+-- Names are indexes into g_first / g_last (and their capitalised copies).
+CREATE TEMP MACRO g_ct_fi(j) AS g_ct_h(j) % len(getvariable('g_first'));
 -- Contacts of one company have different last names (so different addresses).
-CREATE TEMP MACRO g_ct_last(j) AS g_pick('g_last', g_h(g_seed(), g_ct_co(j), 'contact-last') + 37 * g_ct_idx(j));
--- The address of a contact by kind; the common case is tested first, so
--- the arguments are mostly evaluated once.
-CREATE TEMP MACRO g_email_of(kind, first, last, dom, h) AS
+CREATE TEMP MACRO g_ct_li(j) AS
+    (g_h(g_seed(), g_ct_co(j), 'contact-last') + 37 * g_ct_idx(j)) % len(getvariable('g_last'));
+-- Domain number of the contact's company.
+CREATE TEMP MACRO g_ct_d(j) AS g_slot_d(g_ct_co(j));
+
+-- The address of a contact from its kind, names and company domain. Like
+-- every macro with a CASE here, call it on columns, not on expressions: a
+-- CASE re-evaluates expression arguments in every branch, so queries compute
+-- the inputs one subquery level below.
+CREATE TEMP MACRO g_email_of(kind, fst, lst, dom, h) AS
     CASE
-        WHEN kind >= 15 THEN last || '.' || last || '@' || dom
+        WHEN kind >= 15 THEN concat(lst, '.', lst, '@', dom)
         ELSE CASE kind
             WHEN 0 THEN NULL
             WHEN 1 THEN ''
-            WHEN 2 THEN last || '.' || last || '.' || dom
-            WHEN 3 THEN last || '.' || last || '@@' || dom
-            WHEN 4 THEN last || '.' || last || '@' || dom || '.'
+            WHEN 2 THEN concat(lst, '.', lst, '.', dom)
+            WHEN 3 THEN concat(lst, '.', lst, '@@', dom)
+            WHEN 4 THEN concat(lst, '.', lst, '@', dom, '.')
             WHEN 5 THEN 'info@' || dom
             WHEN 6 THEN 'sales@' || dom
-            WHEN 7 THEN last || '.' || last || '@mailinator.com'
-            WHEN 8 THEN last || '.' || last || '@' || g_pick('g_disposable', h)
-            WHEN 9 THEN first || '.' || last || '@' || dom
-            WHEN 10 THEN g_cap(last) || '.' || g_cap(last) || '@' || g_dom_mixed(dom)
-            WHEN 11 THEN g_cap(last) || '.' || g_cap(last) || '@' || dom
-            WHEN 12 THEN last || '.' || last || '@' || upper(dom)
-            WHEN 13 THEN upper(last || '.' || last || '@' || dom)
-            ELSE g_cap(last) || '.' || g_cap(last) || '@' || g_cap(dom)
+            WHEN 7 THEN concat(lst, '.', lst, '@mailinator.com')
+            WHEN 8 THEN concat(lst, '.', lst, '@', g_pick('g_disposable', h))
+            WHEN 9 THEN concat(fst, '.', lst, '@', dom)
+            WHEN 10 THEN concat(g_cap(lst), '.', g_cap(lst), '@', g_dom_mixed(dom))
+            WHEN 11 THEN concat(g_cap(lst), '.', g_cap(lst), '@', dom)
+            WHEN 12 THEN concat(lst, '.', lst, '@', upper(dom))
+            WHEN 13 THEN upper(concat(lst, '.', lst, '@', dom))
+            ELSE concat(g_cap(lst), '.', g_cap(lst), '@', g_cap(dom))
         END
     END;
-CREATE TEMP MACRO g_ct_dom(j) AS g_dom(g_slot_d(g_ct_co(j)));
-CREATE TEMP MACRO g_ct_plain(j) AS g_ct_last(j) || '.' || g_ct_last(j) || '@' || g_ct_dom(j);
-CREATE TEMP MACRO g_ct_email(j) AS
-    g_email_of(g_ct_kind(j), g_ct_first(j), g_ct_last(j), g_ct_dom(j), g_ct_h(j) // 1000000);
 -- The address a contact browses the website with: their own when it is a
 -- personal one at the company's domain, else the plain one.
-CREATE TEMP MACRO g_ct_visit_email(j) AS
-    CASE WHEN g_ct_kind(j) IN (0, 1, 2, 3, 4, 7, 8) THEN g_ct_plain(j) ELSE g_ct_email(j) END;
+CREATE TEMP MACRO g_visit_email_of(kind, lst, dom, email) AS
+    CASE WHEN kind IN (0, 1, 2, 3, 4, 7, 8) THEN concat(lst, '.', lst, '@', dom) ELSE email END;
 -- A contact the team can email, near j: kinds 0-4 have no usable address;
 -- then j - 1 has kind 63-67 (or is forced plain), which has one.
 CREATE TEMP MACRO g_ct_sendable(j) AS CASE WHEN g_ct_kind(j) < 5 THEN j - 1 ELSE j END;
+
+-- All contacts, one row per contact j: the columns an address needs come
+-- one level below the address (see g_email_of).
+CREATE TEMP VIEW g_contact AS
+SELECT *, g_email_of(kind, fst, lst, dom, h) AS email
+FROM (
+    SELECT
+        *,
+        getvariable('g_first')[fi + 1] AS fst,
+        getvariable('g_last')[li + 1] AS lst,
+        g_dom(d) AS dom
+    FROM (
+        SELECT
+            i AS j,
+            g_ct_co(i) AS c,
+            g_ct_idx(i) AS idx,
+            g_ct_kind(i) AS kind,
+            g_ct_fi(i) AS fi,
+            g_ct_li(i) AS li,
+            g_ct_d(i) AS d,
+            g_ct_h(i) // 1000 AS h,
+            g_h(g_seed(), i, 'contact-phone') AS hp
+        FROM g_n
+        WHERE i < g_nct()
+    )
+);

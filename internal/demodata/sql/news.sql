@@ -14,10 +14,21 @@
 -- Every other CRM news row is at least 30 days old (or in the future), so it
 -- changes no tier.
 INSERT INTO crm.news_publications
+WITH anchor AS (
+    SELECT
+        i AS c,
+        g_co_bucket(i) AS bucket,
+        g_slot_d(i) AS d,
+        (i * 41 + getvariable('g').url_off) % 100 AS kind,
+        g_h(g_seed(), i, 'news-anchor') AS h,
+        g_h(g_seed(), i, 'news-anchor-url') AS hu
+    FROM g_n
+    WHERE i < g_nco() AND g_co_bucket(i) < 50
+)
 SELECT
     g_uuid(hash(g_seed(), c, 'news-anchor-id')),
-    g_pick('g_headline', h // 1000),
-    g_url(g_dom(g_slot_d(c)), g_mix(h), (c * 41 + getvariable('g').url_off) % 100),
+    g_headline(h // 1000),
+    g_url(g_dom_i1(d), g_dom_i2(d), g_dom_y(d), hu, kind),
     g_asof() - CASE
         WHEN bucket = 0 THEN 6
         WHEN bucket < 5 THEN h % 7
@@ -30,15 +41,10 @@ SELECT
     END::INTEGER,
     g_load(),
     g_dltid(hash(g_seed(), c, 'news-anchor-dlt'))
-FROM (
-    SELECT i AS c, g_co_bucket(i) AS bucket, g_h(g_seed(), i, 'news-anchor') AS h
-    FROM g_n
-    WHERE i < g_nco()
-)
-WHERE bucket < 50
+FROM anchor
 LIMIT getvariable('g').n_news;
 
--- The rest: filler rows, news_crm of them (minus the anchors) about CRM
+-- The rest: filler rows, news_crm of them (less the anchors) about CRM
 -- companies, spread evenly through the table.
 SET VARIABLE g_filler = (SELECT getvariable('g').n_news - count(*) FROM crm.news_publications);
 SET VARIABLE g_filler_crm = (
@@ -47,36 +53,37 @@ SET VARIABLE g_filler_crm = (
 );
 
 INSERT INTO crm.news_publications
-SELECT
-    g_uuid(hash(h1)),
-    g_pick('g_headline', h4 // 1000000),
-    g_url(dom, h3, kind),
-    g_asof() - days_ago::INTEGER,
-    g_load(),
-    g_dltid(hash(h1 + 1))
-FROM (
+WITH r AS (
+    SELECT
+        (i + 1) * getvariable('g_filler_crm') // getvariable('g_filler')
+            > i * getvariable('g_filler_crm') // getvariable('g_filler') AS crm,
+        (i * 37 + getvariable('g').url_off) % 100 AS kind,
+        g_h(g_seed(), i, 'news') AS h1
+    FROM g_n
+    WHERE i < getvariable('g_filler')
+),
+h AS (
+    SELECT *, g_mix(h1 + 2) AS h2, g_mix(h1 + 3) AS h3, g_mix(h1 + 4) AS h4 FROM r
+),
+d AS (
     SELECT
         *,
-        g_dom(CASE WHEN crm THEN g_slot_d(h2 % g_nco()) ELSE g_noise_d(h2) END) AS dom,
+        CASE WHEN crm THEN g_slot_d(h2 % g_nco()) ELSE g_noise_d(h2) END AS d,
         CASE
             WHEN h4 % 100 = 0 THEN -1 - (h4 // 100) % 7
             WHEN crm THEN 30 + (h4 // 100) % 1066
             ELSE (h4 // 100) % 1096
         END AS days_ago
-    FROM (
-        SELECT
-            *,
-            g_mix(h1 + 2) AS h2,
-            g_mix(h1 + 3) AS h3,
-            g_mix(h1 + 4) AS h4
-        FROM (
-            SELECT
-                (i + 1) * getvariable('g_filler_crm') // getvariable('g_filler')
-                    > i * getvariable('g_filler_crm') // getvariable('g_filler') AS crm,
-                (i * 37 + getvariable('g').url_off) % 100 AS kind,
-                g_h(g_seed(), i, 'news') AS h1
-            FROM g_n
-            WHERE i < getvariable('g_filler')
-        )
-    )
-);
+    FROM h
+),
+parts AS (
+    SELECT *, g_dom_i1(d) AS i1, g_dom_i2(d) AS i2, g_dom_y(d) AS y FROM d
+)
+SELECT
+    g_uuid(hash(h1)),
+    g_headline(h4 // 1000000),
+    g_url(i1, i2, y, h3, kind),
+    g_asof() - days_ago::INTEGER,
+    g_load(),
+    g_dltid(hash(h1 + 1))
+FROM parts;
