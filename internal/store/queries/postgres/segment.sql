@@ -42,6 +42,6 @@ SELECT
         ELSE 'LOW'
     END AS buying_intent
 FROM companies c
-LEFT JOIN news n ON n.domain = c.domain AND c.domain <> ''
-LEFT JOIN visits v ON v.domain = c.domain AND c.domain <> ''
+LEFT JOIN news n ON n.domain = nullif(c.domain, '')
+LEFT JOIN visits v ON v.domain = nullif(c.domain, '')
 GROUP BY c.company_id

@@ -1,0 +1,65 @@
+// Command deliver is the alert command's delivery path (alert.Run: select,
+// render, claim in the ledger, POST, record) over the webhook channel with
+// the rate limit off, which the CLI does not offer. It prints alerts sent,
+// seconds and alerts per second.
+//
+//	deliver -db FILE|postgres://... -as-of 2024-04-30 -url http://127.0.0.1:PORT/hook -max 10000
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/intentalert/intentalert/internal/alert"
+	"github.com/intentalert/intentalert/internal/alert/channels"
+	"github.com/intentalert/intentalert/internal/alert/webhook"
+	"github.com/intentalert/intentalert/internal/store"
+)
+
+func main() {
+	dsn := flag.String("db", "", "DuckDB file or postgres:// URL")
+	asOf := flag.String("as-of", "2024-04-30", "as-of date")
+	url := flag.String("url", "", "webhook URL")
+	maxAlerts := flag.Int("max", 10000, "alerts to send")
+	conc := flag.Int("concurrency", alert.DefaultConcurrency, "messages in flight")
+	flag.Parse()
+	if err := run(context.Background(), *dsn, *asOf, *url, *maxAlerts, *conc); err != nil {
+		fmt.Fprintln(os.Stderr, "deliver:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, dsn, asOfS, url string, maxAlerts, conc int) error {
+	asOf, err := time.Parse(time.DateOnly, asOfS)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	chs, err := channels.Build([]string{"webhook"}, channels.Config{Webhook: webhook.Config{URL: url}})
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	rep, err := alert.Run(ctx, st, chs, alert.Options{
+		Params:      alert.Params{AsOf: asOf, OutreachDays: alert.DefaultOutreachDays, CooldownDays: alert.DefaultCooldownDays, EvidenceDays: 7},
+		MaxAlerts:   maxAlerts,
+		Concurrency: conc,
+		Rates:       map[string]rate.Limit{"webhook": rate.Inf},
+	})
+	if err != nil {
+		return err
+	}
+	secs := time.Since(start).Seconds()
+	sent := rep.Count(alert.ResultSent)
+	fmt.Printf("sent=%d seconds=%.3f per_second=%.0f\n", sent, secs, float64(sent)/secs)
+	return rep.Err()
+}
