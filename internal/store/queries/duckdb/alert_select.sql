@@ -97,8 +97,8 @@ WITH high AS (
                row_number() OVER (PARTITION BY c.company_id
                                   ORDER BY (v.day IS NOT NULL AND n.day IS NOT NULL) DESC, c.host NULLS LAST, c.address NULLS LAST) AS pick
         FROM company c
-        LEFT JOIN visits v ON v.host = c.host AND c.host <> ''
-        LEFT JOIN news n ON n.host = c.host AND c.host <> ''
+        LEFT JOIN visits v ON v.host = nullif(c.host, '')
+        LEFT JOIN news n ON n.host = nullif(c.host, '')
     ) x
     WHERE pick = 1
 ), verdict AS (
