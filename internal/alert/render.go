@@ -2,6 +2,7 @@ package alert
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -52,6 +53,15 @@ func Clean(s string, max int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	return truncate(s, max)
 }
+
+// userinfo matches the user information of a URL, with or without a
+// scheme ("https://user:password@"): everything up to the last "@" before
+// the path, query or fragment, as normalize.Host reads it.
+var userinfo = regexp.MustCompile(`^(\s*(?:[a-zA-Z][a-zA-Z0-9+.\-]*://)?)[^/?#]*@`)
+
+// withoutUserinfo removes the user and password a CRM's URL may carry, so
+// that no alert shows a credential found in the data.
+func withoutUserinfo(u string) string { return userinfo.ReplaceAllString(u, "${1}") }
 
 func truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
@@ -157,7 +167,7 @@ func (a Alert) Sections() []Section {
 		if h := Clean(n.Headline, maxHeadline); h != "" {
 			s += ` "` + h + `"`
 		}
-		if u := Clean(n.URL, maxURL); u != "" {
+		if u := Clean(withoutUserinfo(n.URL), maxURL); u != "" {
 			s += " " + u
 		}
 		why = append(why, Field{"Latest news", s})

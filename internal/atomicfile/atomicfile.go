@@ -13,11 +13,33 @@ import (
 // Write creates path by calling fill with a buffered writer on a temporary
 // file in the same directory, syncing it and renaming it over path. On any
 // error the temporary file is removed and path is left untouched.
-func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err error) {
+func Write(path string, perm os.FileMode, fill func(w io.Writer) error) error {
+	p, err := Prepare(path, perm, fill)
+	if err != nil {
+		return err
+	}
+	return p.Commit()
+}
+
+// Pending is a file's new content, written and synced under a temporary
+// name in the file's directory, not yet in place. Commit puts it in place;
+// Abort throws it away. Writing a file together with a database
+// transaction goes: Prepare, commit the transaction, Commit (or Abort when
+// the transaction fails), so that a full disk leaves both as they were.
+type Pending struct {
+	path string
+	tmp  string
+	done bool
+}
+
+// Prepare writes the new content of path as Write does, but stops before
+// the rename: path is untouched until Commit. On error nothing is left
+// behind.
+func Prepare(path string, perm os.FileMode, fill func(w io.Writer) error) (_ *Pending, err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("create temporary file in %s: %w", dir, err)
+		return nil, fmt.Errorf("create temporary file in %s: %w", dir, err)
 	}
 	defer func() {
 		if err != nil {
@@ -27,22 +49,43 @@ func Write(path string, perm os.FileMode, fill func(w io.Writer) error) (err err
 	}()
 	bw := bufio.NewWriterSize(tmp, 256<<10)
 	if err = fill(bw); err != nil {
-		return err
+		return nil, err
 	}
 	if err = bw.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	if err = tmp.Chmod(perm); err != nil {
-		return fmt.Errorf("chmod %s: %w", path, err)
+		return nil, fmt.Errorf("chmod %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", path, err)
+		return nil, fmt.Errorf("sync %s: %w", path, err)
 	}
 	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
+		return nil, fmt.Errorf("close %s: %w", path, err)
 	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename into %s: %w", path, err)
+	return &Pending{path: path, tmp: tmp.Name()}, nil
+}
+
+// Commit renames the new content over the file. After a failed rename the
+// temporary file is removed and the file keeps its old content.
+func (p *Pending) Commit() error {
+	if p.done {
+		return fmt.Errorf("rename into %s: already committed or aborted", p.path)
+	}
+	p.done = true
+	if err := os.Rename(p.tmp, p.path); err != nil {
+		os.Remove(p.tmp)
+		return fmt.Errorf("rename into %s: %w", p.path, err)
 	}
 	return nil
+}
+
+// Abort removes the new content, leaving the file as it was. It does
+// nothing after Commit, so it can be deferred.
+func (p *Pending) Abort() {
+	if p.done {
+		return
+	}
+	p.done = true
+	os.Remove(p.tmp)
 }

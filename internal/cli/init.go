@@ -23,7 +23,7 @@ replaced only with --force.`,
 			if err := store.Init(cmd.Context(), src, a.db, force); err != nil {
 				return err
 			}
-			a.log.Info("working database ready", "src", src, "db", a.db)
+			a.log.Info("working database ready", "src", src, "db", store.RedactDSN(a.db))
 			return nil
 		},
 	}

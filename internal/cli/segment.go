@@ -73,11 +73,7 @@ crm.buying_intent_history in one transaction, then <data-dir>/customer_segments.
 				return err
 			}
 			defer st.Close()
-			counts, err := segment.Run(ctx, st, p, a.now())
-			if err != nil {
-				return err
-			}
-			path, err := segment.WriteCSV(ctx, st, a.dataDir)
+			counts, path, err := segment.RunAndWriteCSV(ctx, st, p, a.now(), a.dataDir)
 			if err != nil {
 				return err
 			}

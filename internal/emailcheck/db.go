@@ -148,14 +148,16 @@ func writeBack(ctx context.Context, st *store.Store, emails []string, valid []bo
 // CSVName is the file verification writes in the data directory.
 const CSVName = "valid_emails.csv"
 
-// writeCSV writes dir/valid_emails.csv with header email,is_email_valid and
-// values true/false, replacing it atomically.
-func writeCSV(dir string, emails []string, valid []bool) (string, error) {
+// prepareCSV writes the new content of dir/valid_emails.csv (header
+// email,is_email_valid, values true/false) under a temporary name, for
+// the caller to Commit once crm.valid_emails is written; it creates dir
+// when missing.
+func prepareCSV(dir string, emails []string, valid []bool) (*atomicfile.Pending, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("create data directory %s: %w", dir, err)
+		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, CSVName)
-	err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
+	pending, err := atomicfile.Prepare(path, 0o644, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		if err := cw.Write([]string{"email", "is_email_valid"}); err != nil {
 			return err
@@ -169,9 +171,9 @@ func writeCSV(dir string, emails []string, valid []bool) (string, error) {
 		return cw.Error()
 	})
 	if err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	return path, nil
+	return pending, nil
 }
 
 // ensureTables brings the tables intentalert owns up to date, verification's

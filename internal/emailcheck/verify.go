@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/intentalert/intentalert/internal/atomicfile"
 	"github.com/intentalert/intentalert/internal/exitcode"
 	"github.com/intentalert/intentalert/internal/normalize"
 	"github.com/intentalert/intentalert/internal/outbound"
@@ -553,16 +555,31 @@ func (v *run) writeBack(ctx context.Context) error {
 			v.sum.Addresses = append(v.sum.Addresses, addr)
 		}
 	}
+	// The CSV's new content is written first, under a temporary name, so
+	// that a full disk or a data directory that cannot be written leaves
+	// crm.valid_emails as it was too; it is renamed into place once the
+	// table is written.
+	var pending *atomicfile.Pending
+	if v.o.DataDir != "" {
+		var err error
+		if pending, err = prepareCSV(v.o.DataDir, emails, valid); err != nil {
+			return err
+		}
+		defer pending.Abort()
+	}
 	if err := writeBack(ctx, v.st, emails, valid); err != nil {
 		return err
 	}
 	v.sum.Written = len(emails)
-	if v.o.DataDir == "" {
+	if pending == nil {
 		return nil
 	}
-	path, err := writeCSV(v.o.DataDir, emails, valid)
+	path := filepath.Join(v.o.DataDir, CSVName)
+	if err := pending.Commit(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	v.sum.CSV = path
-	return err
+	return nil
 }
 
 // explain turns a run's failure into the error Verify returns, saying what

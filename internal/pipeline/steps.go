@@ -21,17 +21,14 @@ func SegmentStep(rules segment.Params, dataDir string) Step {
 	return Step{Name: StepSegment, Run: func(ctx context.Context, env Env) (Result, error) {
 		p := rules
 		p.AsOf = env.AsOf
-		counts, err := segment.Run(ctx, env.Store, p, env.Now())
+		// The table and the CSV change together or not at all.
+		counts, path, err := segment.RunAndWriteCSV(ctx, env.Store, p, env.Now(), dataDir)
 		if err != nil {
 			return Result{}, err
 		}
 		res := Result{Segments: map[string]int{
 			string(segment.High): counts.High, string(segment.Medium): counts.Medium, string(segment.Low): counts.Low,
 		}}
-		path, err := segment.WriteCSV(ctx, env.Store, dataDir)
-		if err != nil {
-			return res, err
-		}
 		env.Log.Debug("wrote segments", "csv", path)
 		return res, nil
 	}}

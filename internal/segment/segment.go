@@ -92,6 +92,37 @@ var Required = store.ExportTables
 // Run segments every company and replaces crm.customer_buying_intent and
 // the as-of's rows of crm.buying_intent_history, in one transaction.
 func Run(ctx context.Context, st *store.Store, p Params, now time.Time) (Counts, error) {
+	return run(ctx, st, p, now, nil)
+}
+
+// RunAndWriteCSV is Run, then WriteCSV to dir, done so that a failure
+// leaves both the tables and the file as they were: the file's new content
+// is written and synced under a temporary name before the transaction
+// commits, and renamed into place after. A full disk or a data directory
+// that cannot be written fails the run with nothing changed.
+func RunAndWriteCSV(ctx context.Context, st *store.Store, p Params, now time.Time, dir string) (Counts, string, error) {
+	path := filepath.Join(dir, CSVName)
+	var pending *atomicfile.Pending
+	counts, err := run(ctx, st, p, now, func(tx *sql.Tx) error {
+		var err error
+		pending, err = prepareCSV(ctx, st, tx, dir)
+		return err
+	})
+	if err != nil {
+		if pending != nil {
+			pending.Abort()
+		}
+		return Counts{}, "", err
+	}
+	if err := pending.Commit(); err != nil {
+		return counts, "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return counts, path, nil
+}
+
+// run segments, calling beforeCommit (when not nil) inside the transaction
+// just before it commits; an error from it rolls everything back.
+func run(ctx context.Context, st *store.Store, p Params, now time.Time, beforeCommit func(tx *sql.Tx) error) (Counts, error) {
 	if err := p.Validate(); err != nil {
 		return Counts{}, err
 	}
@@ -127,6 +158,11 @@ func Run(ctx context.Context, st *store.Store, p Params, now time.Time) (Counts,
 	if err != nil {
 		return Counts{}, err
 	}
+	if beforeCommit != nil {
+		if err := beforeCommit(tx); err != nil {
+			return Counts{}, err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return Counts{}, fmt.Errorf("segment: commit: %w", err)
 	}
@@ -160,7 +196,11 @@ func countTiers(ctx context.Context, st *store.Store, db store.DBTX) (Counts, er
 
 // Current reads crm.customer_buying_intent, ordered by company id.
 func Current(ctx context.Context, st *store.Store, each func(Company) error) error {
-	rows, err := st.DB.QueryContext(ctx, st.SQL("segment_list"))
+	return current(ctx, st, st.DB, each)
+}
+
+func current(ctx context.Context, st *store.Store, db store.DBTX, each func(Company) error) error {
+	rows, err := db.QueryContext(ctx, st.SQL("segment_list"))
 	if err != nil {
 		return fmt.Errorf("read crm.customer_buying_intent: %w", err)
 	}
@@ -184,16 +224,31 @@ const CSVName = "customer_segments.csv"
 // with header company_id,buying_intent. The file is replaced atomically:
 // on failure the previous file stays as it was.
 func WriteCSV(ctx context.Context, st *store.Store, dir string) (string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("create data directory %s: %w", dir, err)
+	pending, err := prepareCSV(ctx, st, st.DB, dir)
+	if err != nil {
+		return "", err
 	}
 	path := filepath.Join(dir, CSVName)
-	err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
+	if err := pending.Commit(); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return path, nil
+}
+
+// prepareCSV writes crm.customer_buying_intent as read on db to a
+// temporary file beside dir/customer_segments.csv, creating dir when
+// missing.
+func prepareCSV(ctx context.Context, st *store.Store, db store.DBTX, dir string) (*atomicfile.Pending, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
+	}
+	path := filepath.Join(dir, CSVName)
+	pending, err := atomicfile.Prepare(path, 0o644, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		if err := cw.Write([]string{"company_id", "buying_intent"}); err != nil {
 			return err
 		}
-		if err := Current(ctx, st, func(c Company) error {
+		if err := current(ctx, st, db, func(c Company) error {
 			return cw.Write([]string{c.ID, string(c.BuyingIntent)})
 		}); err != nil {
 			return err
@@ -202,7 +257,7 @@ func WriteCSV(ctx context.Context, st *store.Store, dir string) (string, error) 
 		return cw.Error()
 	})
 	if err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	return path, nil
+	return pending, nil
 }

@@ -176,8 +176,12 @@ func loadTable(ctx context.Context, tx pgx.Tx, duck *Store, pgName string, t exp
 		return fmt.Errorf("export %s: read crm.%s: %w", duck.Name, t.name, err)
 	}
 	defer rows.Close()
-	src := &rowSource{rows: rows, vals: make([]any, len(t.columns))}
+	src := &rowSource{rows: rows, vals: make([]any, len(t.columns)), table: t.name, columns: t.columns}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"crm", t.name}, t.columns, src); err != nil {
+		if src.err != nil {
+			// A value the server cannot take: bad input, not a failure.
+			return fmt.Errorf("export %s: %w", duck.Name, src.err)
+		}
 		return fmt.Errorf("database %s: copy crm.%s: %w", pgName, t.name, err)
 	}
 	return nil
@@ -193,9 +197,12 @@ func (p pgxExec) ExecContext(ctx context.Context, query string, args ...any) (sq
 
 // rowSource streams database/sql rows into pgx's COPY.
 type rowSource struct {
-	rows *sql.Rows
-	vals []any
-	err  error
+	rows    *sql.Rows
+	vals    []any
+	err     error
+	table   string
+	columns []string
+	n       int // rows read
 }
 
 func (r *rowSource) Next() bool { return r.rows.Next() }
@@ -208,7 +215,28 @@ func (r *rowSource) Values() ([]any, error) {
 	if err := r.rows.Scan(ptrs...); err != nil {
 		return nil, err
 	}
+	r.n++
+	// DuckDB text may hold NUL characters; PostgreSQL text cannot. Name
+	// the row and the column rather than let the server refuse the COPY
+	// without saying where.
+	for i, v := range r.vals {
+		if s, ok := v.(string); ok && strings.ContainsRune(s, 0) {
+			r.err = exitcode.Dataf("crm.%s row %d%s, column %s: the value contains a NUL character, which PostgreSQL cannot store: remove it from the export",
+				r.table, r.n, r.rowID(), r.columns[i])
+			return nil, r.err
+		}
+	}
 	return r.vals, nil
+}
+
+// rowID names the current row by its id column, when it has one.
+func (r *rowSource) rowID() string {
+	for i, c := range r.columns {
+		if s, ok := r.vals[i].(string); ok && c == "id" {
+			return fmt.Sprintf(" (id %q)", s)
+		}
+	}
+	return ""
 }
 
 func (r *rowSource) Err() error { return r.rows.Err() }
