@@ -21,8 +21,10 @@ func Trim(s string) string { return strings.Trim(s, space) }
 // changes so that it is idempotent even on values such as "http:// www.a.com"
 // that no real CRM holds. The two agree wherever one pass is enough.
 func Host(raw string) string {
+	// Each pass that changes the value shortens it (trimming, cutting;
+	// lower-casing twice is lower-casing once), so this ends.
 	s := raw
-	for range 8 {
+	for range len(raw) + 2 {
 		next := hostOnce(s)
 		if next == s {
 			break
