@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,6 +57,11 @@ func TestPostgresConnectionErrors(t *testing.T) {
 	ctx := context.Background()
 	noRole := strings.Replace(db, "postgres://postgres@", "postgres://nobody_here:pw@", 1)
 	mainCLI(ctx, "segment", "--db", noRole).expect(t, 2, "authentication failed for user \"nobody_here\"")
-	mainCLI(ctx, "segment", "--db", db+"_missing").expect(t, 3, "does not exist")
+	missing, err := url.Parse(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing.Path += "_missing"
+	mainCLI(ctx, "segment", "--db", missing.String()).expect(t, 3, "does not exist")
 	mainCLI(ctx, "segment", "--db", db).expect(t, 3, "crm.")
 }
