@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,21 @@ func manyCompanies(t testing.TB, n int) string {
 	return crm.Path
 }
 
+// onPostgres loads the DuckDB CRM fixture into a new PostgreSQL database
+// (skipping the test when INTENTALERT_TEST_POSTGRES is unset) and
+// segments and verifies it (offline) there with the real binary, so that
+// the tables intentalert owns exist as it creates them. It returns the
+// database's URL.
+func onPostgres(t testing.TB, fixture string) string {
+	t.Helper()
+	dsn := crmtest.NewPostgresDB(t)
+	environ := env(t)
+	runBin(t, environ, "init", "--src", fixture, "--db", dsn).want(t, 0)
+	runBin(t, environ, "segment", "--db", dsn, "--as-of", asOfText, "--data-dir", t.TempDir()).want(t, 0)
+	runBin(t, environ, "verify", "--db", dsn, "--as-of", asOfText, "--data-dir", t.TempDir()).want(t, 0)
+	return dsn
+}
+
 // copyFile copies src to a new file in a fresh temporary directory, under
 // name, and returns its path.
 func copyFile(t testing.TB, src, name string) string {
@@ -87,10 +103,15 @@ func copyFile(t testing.TB, src, name string) string {
 }
 
 // query runs a query on the DuckDB file path (no intentalert process may
-// hold it) and returns every row as strings ("NULL" for NULL).
+// hold it) or the postgres:// URL, and returns every row as strings
+// ("NULL" for NULL).
 func query(t testing.TB, path, q string, args ...any) [][]string {
 	t.Helper()
-	db, err := sql.Open("duckdb", path)
+	driver := "duckdb"
+	if strings.HasPrefix(path, "postgres://") {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -175,7 +175,35 @@ func TestHostileData(t *testing.T) {
 		}
 		checkEmail(t, m.Data)
 	}
-	addFigure("hostile data", "hostile_alerts_delivered", float64(len(hook.receipts())+len(slack.Deliveries())+len(smtpd.Messages())+len(want)))
+	addFigure("hostile data", "alerts_delivered", float64(len(hook.receipts())+len(slack.Deliveries())+len(smtpd.Messages())+len(want)))
+	addFigure("hostile data", "dry_run_alerts_checked", float64(len(lines)))
+}
+
+// TestHostileDataOnPostgres loads the hostile CRM into PostgreSQL: the
+// NUL character PostgreSQL cannot store stops init with an error naming
+// the table, the row and the column; without it, segment, verify and
+// alert give the same well-formed, inert output as on DuckDB.
+func TestHostileDataOnPostgres(t *testing.T) {
+	t.Parallel()
+	src, want := hostileCRM(t)
+	slices.Sort(want)
+	dsn := crmtest.NewPostgresDB(t)
+	environ := env(t)
+	runBin(t, environ, "init", "--src", src, "--db", dsn).want(t, exitcode.Data, "crm.contacts row", "column first_name", "NUL character")
+	clean := copyFile(t, src, "clean.duckdb")
+	execOn(t, clean, `UPDATE crm.contacts SET first_name = replace(first_name, chr(0), '')`)
+	runBin(t, environ, "init", "--src", clean, "--db", dsn).want(t, 0)
+	runBin(t, environ, "segment", "--db", dsn, "--as-of", asOfText, "--data-dir", t.TempDir()).want(t, 0, "HIGH 1")
+	runBin(t, environ, "verify", "--db", dsn, "--as-of", asOfText, "--data-dir", t.TempDir()).want(t, 0)
+	res := runBin(t, environ, "alert", "--db", dsn, "--as-of", asOfText, "--channel", "stdout")
+	res.want(t, 0, "stdout: 8 contacts of HIGH companies, 6 selected", "sent 6, failed 0")
+	lines := strings.Split(strings.TrimSuffix(res.out, "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d alerts on stdout, want %d:\n%s", len(lines), len(want), clip(res.out))
+	}
+	for _, line := range lines {
+		checkPayload(t, "postgres stdout", []byte(line))
+	}
 }
 
 // checkCSV reads a CSV file the commands wrote and checks it parses with
@@ -403,6 +431,7 @@ func TestMalformedTables(t *testing.T) {
 			execOn(t, db, tt.alter)
 			args := append(tt.args, "--db", db, "--as-of", asOfText, "--data-dir", t.TempDir())
 			runBin(t, env(t, "INTENTALERT_WEBHOOK_URL=http://127.0.0.1:1/hook"), args...).want(t, exitcode.Data, tt.has...)
+			addFigure("malformed tables", "faults_injected", 1)
 		})
 	}
 	t.Run("imported result with a bad row", func(t *testing.T) {
@@ -415,6 +444,7 @@ func TestMalformedTables(t *testing.T) {
 		}
 		runBin(t, env(t), "verify", "--db", db, "--provider", "csv", "--file", file, "--data-dir", t.TempDir()).
 			want(t, exitcode.Data, file, "line 3", `is_email_valid is "maybe"`)
+		addFigure("malformed tables", "faults_injected", 1)
 	})
 }
 

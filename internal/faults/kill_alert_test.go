@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -28,20 +27,25 @@ func TestKillAlert(t *testing.T) {
 		name        string
 		concurrency int
 		delay       time.Duration // the receiver's answer time
+		postgres    bool
 	}{
-		{"concurrency 1", 1, 100 * time.Millisecond},
-		{"concurrency 4", 4, 900 * time.Millisecond},
+		{"concurrency 1", 1, 100 * time.Millisecond, false},
+		{"concurrency 4", 4, 900 * time.Millisecond, false},
+		{"postgres, concurrency 1", 1, 100 * time.Millisecond, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			killAlert(t, "alert kill -9, "+tc.name, alerts, kills, tc.concurrency, tc.delay)
+			db := highCRM(t, alerts, true)
+			if tc.postgres {
+				db = onPostgres(t, highCRM(t, alerts, false))
+			}
+			killAlert(t, db, "alert kill -9, "+tc.name, alerts, kills, tc.concurrency, tc.delay)
 		})
 	}
 }
 
-func killAlert(t *testing.T, scenario string, n, kills, concurrency int, delay time.Duration) {
+func killAlert(t *testing.T, db, scenario string, n, kills, concurrency int, delay time.Duration) {
 	rng := newRand(t)
-	db := highCRM(t, n, true)
 	rcv := newReceiver(t, func(int, int) answer { return answer{Delay: delay} })
 	secret := "whsec-" + randomHex(8)
 	environ := env(t, "INTENTALERT_WEBHOOK_URL="+rcv.URL(), "INTENTALERT_WEBHOOK_SECRET="+secret)
@@ -215,9 +219,8 @@ func killAlert(t *testing.T, scenario string, n, kills, concurrency int, delay t
 	addFigure(scenario, "duplicates", float64(duplicates))
 	addFigure(scenario, "lost", float64(lost))
 	addFigure(scenario, "pending_at_kills", float64(pendingTotal))
-	addFigure(scenario, "in_flight_at_receiver_at_kills", float64(inFlight))
+	addFigure(scenario, "pending_at_kills_already_received", float64(inFlight))
 	maxFigure(scenario, "max_pending_at_a_kill", float64(maxPending))
-	addFigure(scenario, "concurrency", 0)
 	maxFigure(scenario, "concurrency", float64(concurrency))
 }
 
@@ -244,14 +247,4 @@ func countStatus(led map[string]string, status string) int {
 		}
 	}
 	return n
-}
-
-// keysOf returns the sorted keys of a set.
-func keysOf(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

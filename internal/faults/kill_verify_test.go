@@ -132,8 +132,12 @@ func killVerify(t *testing.T, scenario string, n, kills, concurrency int) {
 	const batch = 200
 	killed := 0
 	byKind := map[killKind]int{}
+	lostByKind := map[killKind]int{}
 	var charges, repeats, repeatsOfRecorded, lost, maxLostBatches, requests, trials int
 	for trial := 0; killed < kills; trial++ {
+		if trial > 2*kills+2 {
+			t.Fatalf("%d trials made only %d of %d kills: the kill points never fire", trial, killed, kills)
+		}
 		trials++
 		db := copyFile(t, template, "db.duckdb")
 		dataDir := t.TempDir()
@@ -200,6 +204,7 @@ func killVerify(t *testing.T, scenario string, n, kills, concurrency int) {
 				}
 			}
 			lost += len(lostNow)
+			lostByKind[kind] += len(lostNow)
 			lostBatches := (len(lostNow) + batch - 1) / batch
 			maxLostBatches = max(maxLostBatches, lostBatches)
 			// Each worker holds at most one answer it has not handed over,
@@ -249,6 +254,7 @@ func killVerify(t *testing.T, scenario string, n, kills, concurrency int) {
 	addFigure(scenario, "kills", float64(killed))
 	for kind, c := range byKind {
 		addFigure(scenario, "kills: "+kind.String(), float64(c))
+		addFigure(scenario, "paid_answers_lost: "+kind.String(), float64(lostByKind[kind]))
 	}
 	addFigure(scenario, "requests", float64(requests))
 	addFigure(scenario, "credits_charged", float64(charges))

@@ -3,18 +3,15 @@ package faults
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -477,9 +474,6 @@ func writeFigures() error {
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
-
 // within runs f until it reports true or d passes, polling.
 func within(d time.Duration, f func() bool) bool {
 	deadline := time.Now().Add(d)
@@ -492,11 +486,4 @@ func within(d time.Duration, f func() bool) bool {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-// ctxFor returns a context cancelled when the test ends.
-func ctxFor(t testing.TB) context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	return ctx
 }
