@@ -17,7 +17,7 @@ func Trim(s string) string { return strings.Trim(s, space) }
 // fragment or trailing dots. A value with no scheme is still a host. It
 // returns "" when nothing host-like remains.
 //
-// One pass of hostOnce is what the SQL does; Host repeats it until nothing
+// One pass, HostOnce, is what the SQL does; Host repeats it until nothing
 // changes so that it is idempotent even on values such as "http:// www.a.com"
 // that no real CRM holds. The two agree wherever one pass is enough.
 func Host(raw string) string {
@@ -25,7 +25,7 @@ func Host(raw string) string {
 	// lower-casing twice is lower-casing once), so this ends.
 	s := raw
 	for range len(raw) + 2 {
-		next := hostOnce(s)
+		next := HostOnce(s)
 		if next == s {
 			break
 		}
@@ -34,7 +34,8 @@ func Host(raw string) string {
 	return s
 }
 
-func hostOnce(raw string) string {
+// HostOnce is one pass of Host's rules: what the SQL queries compute.
+func HostOnce(raw string) string {
 	s := strings.ToLower(Trim(raw))
 	if i := schemeEnd(s); i > 0 {
 		s = s[i:]

@@ -16,6 +16,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"text/template"
 
 	"github.com/duckdb/duckdb-go/v2"
 
@@ -30,7 +32,7 @@ const (
 	DuckDB Dialect = "duckdb"
 )
 
-//go:embed queries
+//go:embed all:queries
 var queries embed.FS
 
 // Store is an open CRM database.
@@ -167,14 +169,55 @@ func (s *Store) SQL(name string) string {
 	return q
 }
 
+// fragmentsFile holds an engine's shared SQL fragments: text/template
+// {{define}} blocks that its queries expand with {{template "name" arg}}.
+const fragmentsFile = "_fragments.sql"
+
+// expanded caches lookup's results: queries are constant, and some run once
+// per alert.
+var expanded sync.Map // "dialect/name" -> string
+
 func lookup(d Dialect, name string) (string, error) {
+	key := string(d) + "/" + name
+	if q, ok := expanded.Load(key); ok {
+		return q.(string), nil
+	}
 	for _, p := range []string{path.Join("queries", string(d), name+".sql"), path.Join("queries", name+".sql")} {
 		b, err := queries.ReadFile(p)
-		if err == nil {
-			return string(b), nil
+		if err != nil {
+			continue
 		}
+		q := string(b)
+		if strings.Contains(q, "{{") {
+			if q, err = expand(d, p, q); err != nil {
+				return "", err
+			}
+		}
+		expanded.Store(key, q)
+		return q, nil
 	}
 	return "", fmt.Errorf("store: no query %q for %s", name, d)
+}
+
+// expand runs the query text q (from file p) as a template over the
+// engine's fragments.
+func expand(d Dialect, p, q string) (string, error) {
+	frag, err := queries.ReadFile(path.Join("queries", string(d), fragmentsFile))
+	if err != nil {
+		return "", fmt.Errorf("store: %s uses fragments: %w", p, err)
+	}
+	t, err := template.New(fragmentsFile).Option("missingkey=error").Parse(string(frag))
+	if err == nil {
+		t, err = t.New(p).Parse(q)
+	}
+	var b strings.Builder
+	if err == nil {
+		err = t.Execute(&b, nil)
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: %s: %w", p, err)
+	}
+	return b.String(), nil
 }
 
 var urlPassword = regexp.MustCompile(`(://[^:/@]*:)[^/]*@`)

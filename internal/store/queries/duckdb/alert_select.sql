@@ -32,10 +32,12 @@ WITH high AS (
     WHERE company_id IS NOT NULL
       AND upper(trim(buying_intent)) = 'HIGH'
 ), contact AS (
-    SELECT ct.company_id, ct.id, ct.first_name, ct.last_name, ct.phone,
-           lower(trim(ct.email, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))) AS email
-    FROM crm.contacts ct
-    JOIN high h ON h.company_id = ct.company_id
+    SELECT * REPLACE ({{template "trim" "email"}} AS email)
+    FROM (
+        SELECT ct.company_id, ct.id, ct.first_name, ct.last_name, ct.phone, lower(ct.email) AS email
+        FROM crm.contacts ct
+        JOIN high h ON h.company_id = ct.company_id
+    )
 ), addressed AS (
     SELECT *
     FROM (
@@ -47,44 +49,35 @@ WITH high AS (
     ) x
     WHERE pick = 1
 ), company AS (
-    SELECT c.id AS company_id, c.domain, c.address,
-           lower(trim(c.domain, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))) AS host
-    FROM crm.companies c
-    JOIN high h ON h.company_id = c.id
+    SELECT * REPLACE ({{template "trim" "host"}} AS host)
+    FROM (
+        SELECT c.id AS company_id, c.domain, c.address, lower(c.domain) AS host
+        FROM crm.companies c
+        JOIN high h ON h.company_id = c.id
+    )
+), news_in_window AS (
+    SELECT CAST(publication_date_utc AS DATE) AS day, headline, company_website AS url
+    FROM crm.news_publications
+    WHERE CAST(publication_date_utc AS DATE) <= $1::DATE
+      AND CAST(publication_date_utc AS DATE) > $1::DATE - $3::INTEGER
 ), news AS (
     SELECT host, day, headline, url
     FROM (
         SELECT n.*, row_number() OVER (PARTITION BY n.host ORDER BY n.day DESC, n.headline NULLS LAST, n.url NULLS LAST) AS pick
-        FROM (
-            SELECT
-                rtrim(regexp_extract(
-                    regexp_extract(
-                        lower(trim(company_website, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))),
-                        '^(?:[a-z][a-z0-9+.\-]*://)?([^/?#]*)', 1),
-                    '^(?:.*@)?(?:www\.)*([^:]*)', 1), '.') AS host,
-                CAST(publication_date_utc AS DATE) AS day,
-                headline,
-                company_website AS url
-            FROM crm.news_publications
-            WHERE CAST(publication_date_utc AS DATE) <= $1::DATE
-              AND CAST(publication_date_utc AS DATE) > $1::DATE - $3::INTEGER
-        ) n
+        FROM ({{template "host" "news_in_window"}}) n
         WHERE n.host IN (SELECT host FROM company)
     ) x
     WHERE pick = 1
+), visits_in_window AS (
+    SELECT CAST(event_date_utc AS DATE) AS day, email, {{template "trim" "email"}} AS visitor
+    FROM crm.website_visits
+    WHERE CAST(event_date_utc AS DATE) <= $1::DATE
+      AND CAST(event_date_utc AS DATE) > $1::DATE - $3::INTEGER
 ), visits AS (
     SELECT host, day, visitor
     FROM (
         SELECT v.*, row_number() OVER (PARTITION BY v.host ORDER BY v.day DESC, v.visitor NULLS LAST) AS pick
-        FROM (
-            SELECT
-                trim(regexp_extract(lower(email), '@([^@]*)$', 1), ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) AS host,
-                CAST(event_date_utc AS DATE) AS day,
-                trim(email, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) AS visitor
-            FROM crm.website_visits
-            WHERE CAST(event_date_utc AS DATE) <= $1::DATE
-              AND CAST(event_date_utc AS DATE) > $1::DATE - $3::INTEGER
-        ) v
+        FROM ({{template "email_host" "visits_in_window"}}) v
         WHERE v.host IN (SELECT host FROM company)
     ) x
     WHERE pick = 1
@@ -102,17 +95,24 @@ WITH high AS (
     ) x
     WHERE pick = 1
 ), verdict AS (
-    SELECT lower(trim(email, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))) AS email,
-           bool_and(TRY_CAST(is_email_valid AS BOOLEAN)) AS valid
-    FROM crm.valid_emails
-    WHERE email IS NOT NULL
+    SELECT {{template "trim" "email"}} AS email, bool_and(valid) AS valid
+    FROM (
+        SELECT lower(email) AS email, TRY_CAST(is_email_valid AS BOOLEAN) AS valid
+        FROM crm.valid_emails
+        WHERE email IS NOT NULL
+    )
     GROUP BY 1
 ), outreach AS (
-    SELECT lower(trim(o."to", ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))) AS email,
-           CAST(o.sent_date_utc AS DATE) AS day, o."from" AS sender, o.subject, o.id
-    FROM crm.outreach_emails o
-    WHERE CAST(o.sent_date_utc AS DATE) <= $1::DATE
-      AND lower(trim(o."to", ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))) IN (SELECT email FROM addressed)
+    SELECT *
+    FROM (
+        SELECT * REPLACE ({{template "trim" "email"}} AS email)
+        FROM (
+            SELECT lower(o."to") AS email, CAST(o.sent_date_utc AS DATE) AS day, o."from" AS sender, o.subject, o.id
+            FROM crm.outreach_emails o
+            WHERE CAST(o.sent_date_utc AS DATE) <= $1::DATE
+        )
+    )
+    WHERE email IN (SELECT email FROM addressed)
 ), recent AS (
     SELECT DISTINCT email
     FROM outreach

@@ -1,19 +1,20 @@
 -- news_for_domain: news publications about one company domain up to a date,
--- newest first, using the host rule of segment.sql.
+-- newest first, using the host rule of segment.sql (_fragments.sql).
 -- Params: $1 normalised domain, $2 as_of DATE, $3 window start (exclusive) DATE.
 -- Returns: every row inside ($3, $2], then the newest row on or before $3.
-WITH hosted AS (
+-- The host is a substring of the lower-cased URL, so a cheap contains() test
+-- leaves the host rule only the few rows that can match.
+WITH candidates AS (
     SELECT
-        rtrim(regexp_extract(
-            regexp_extract(
-                lower(trim(company_website, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))),
-                '^(?:[a-z][a-z0-9+.\-]*://)?([^/?#]*)', 1),
-            '^(?:.*@)?(?:www\.)*([^:]*)', 1), '.') AS domain,
+        company_website AS url,
         CAST(publication_date_utc AS DATE) AS day,
-        coalesce(headline, '') AS headline,
-        coalesce(company_website, '') AS url
+        coalesce(headline, '') AS headline
     FROM crm.news_publications
     WHERE CAST(publication_date_utc AS DATE) <= $2::DATE
+      AND contains(lower(company_website), $1)
+), hosted AS (
+    SELECT host AS domain, day, headline, coalesce(url, '') AS url
+    FROM ({{template "host" "candidates"}})
 ), mine AS (
     SELECT day, headline, url FROM hosted WHERE domain = $1
 )

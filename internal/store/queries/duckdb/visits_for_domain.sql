@@ -2,11 +2,17 @@
 -- newest first, using the address rule of segment.sql.
 -- Params: $1 normalised domain, $2 as_of DATE, $3 window start (exclusive) DATE.
 -- Returns: every visit inside ($3, $2], then the newest visit on or before $3.
-WITH mine AS (
-    SELECT CAST(event_date_utc AS DATE) AS day, coalesce(email, '') AS visitor
+-- The domain is a substring of the lower-cased address, so a cheap
+-- contains() test leaves the address rule only the few rows that can match.
+WITH candidates AS (
+    SELECT CAST(event_date_utc AS DATE) AS day, email
     FROM crm.website_visits
     WHERE CAST(event_date_utc AS DATE) <= $2::DATE
-      AND trim(regexp_extract(lower(email), '@([^@]*)$', 1), ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) = $1
+      AND contains(lower(email), $1)
+), mine AS (
+    SELECT day, coalesce(email, '') AS visitor
+    FROM ({{template "email_host" "candidates"}})
+    WHERE host = $1
 )
 (SELECT day, visitor FROM mine WHERE day > $3::DATE)
 UNION ALL
