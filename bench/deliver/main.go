@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -27,9 +28,22 @@ func main() {
 	url := flag.String("url", "", "webhook URL")
 	maxAlerts := flag.Int("max", 10000, "alerts to send")
 	conc := flag.Int("concurrency", alert.DefaultConcurrency, "messages in flight")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "deliver:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(context.Background(), *dsn, *asOf, *url, *maxAlerts, *conc); err != nil {
 		fmt.Fprintln(os.Stderr, "deliver:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

@@ -3,11 +3,15 @@ package alert
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/intentalert/intentalert/internal/outbound"
@@ -51,9 +55,30 @@ type Ledger struct {
 	now   func() time.Time
 	owner string
 	held  *sql.Conn // PostgreSQL: the connection holding the owner's lock
-	// mu serialises writes: they are small, and one writer at a time keeps
-	// embedded engines free of write conflicts.
-	mu sync.Mutex
+
+	// Group commit: claims and finishes queue up while a transaction is
+	// being written, and the next transaction writes all of them, one
+	// statement per kind. Every caller still returns only once its own
+	// write is committed, so the guarantees above hold as if each wrote
+	// alone; but a run with many messages in flight pays for one commit
+	// per batch instead of two per message.
+	gmu        sync.Mutex
+	queue      []*ledgerOp
+	waiters    []chan struct{}
+	committing bool
+	txs        atomic.Int64
+}
+
+// ledgerOp is one Claim or Finish waiting for its transaction.
+type ledgerOp struct {
+	claim    bool
+	channel  string
+	m        Message
+	attempts int
+	sendErr  error
+	// results
+	claimed bool
+	err     error
 }
 
 // NewLedger returns the ledger of st. now stamps created_at and sent_at.
@@ -94,59 +119,189 @@ func (l *Ledger) Release() {
 	l.held = nil
 }
 
+// Transactions is the number of transactions the ledger has committed.
+func (l *Ledger) Transactions() int64 { return l.txs.Load() }
+
 func (l *Ledger) stamp() string { return l.now().UTC().Format("2006-01-02 15:04:05.000000") }
 
 // Claim marks every alert of m pending on channel. It reports false when
-// all of them were already sent, in which case nothing must be sent.
+// all of them were already sent (or, on PostgreSQL, are pending under a
+// live owner), in which case nothing must be sent.
 func (l *Ledger) Claim(ctx context.Context, channel string, m Message) (bool, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	tx, err := l.st.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("alert: ledger: begin: %w", err)
-	}
-	defer tx.Rollback()
-	claimed := 0
-	for _, a := range m.Alerts {
-		key := Key(channel, a.ContactEmail, m.AsOf)
-		res, err := tx.ExecContext(ctx, l.st.SQL("alert_claim"), key, a.ContactEmail, a.CompanyID, channel, m.AsOf.Format(time.DateOnly), l.stamp(), l.owner)
-		if err != nil {
-			return false, fmt.Errorf("alert: ledger: claim: %w", err)
-		}
-		if n, err := res.RowsAffected(); err == nil && n > 0 {
-			claimed++
-		}
-	}
-	if err := tx.Commit(); err != nil {
+	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("alert: ledger: claim: %w", err)
 	}
-	return claimed > 0, nil
+	op := &ledgerOp{claim: true, channel: channel, m: m}
+	l.submit(ctx, op)
+	return op.claimed, op.err
 }
 
 // Finish records the outcome of m on channel: sent when err is nil, else
 // failed with err's text. attempts is the number of attempts made. Finish
 // still writes when ctx is cancelled, since the outcome is known.
 func (l *Ledger) Finish(ctx context.Context, channel string, m Message, attempts int, sendErr error) error {
-	ctx = context.WithoutCancel(ctx)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	status, lastErr, sentAt := StatusSent, any(nil), any(l.stamp())
-	if sendErr != nil {
-		status, lastErr, sentAt = StatusFailed, outbound.Truncate(sendErr.Error(), 500), nil
+	op := &ledgerOp{channel: channel, m: m, attempts: attempts, sendErr: sendErr}
+	l.submit(context.WithoutCancel(ctx), op)
+	return op.err
+}
+
+// submit queues op and returns once it is committed (or failed). The
+// caller that finds no transaction in progress writes the queue, batch
+// after batch, until it is empty; the others wait for it. op is done when
+// submit returns.
+func (l *Ledger) submit(ctx context.Context, op *ledgerOp) {
+	l.gmu.Lock()
+	l.queue = append(l.queue, op)
+	if l.committing {
+		done := make(chan struct{})
+		l.waiters = append(l.waiters, done)
+		l.gmu.Unlock()
+		<-done
+		return
+	}
+	l.committing = true
+	for len(l.queue) > 0 {
+		batch, waiters := l.queue, l.waiters
+		l.queue, l.waiters = nil, nil
+		l.gmu.Unlock()
+		l.write(context.WithoutCancel(ctx), batch)
+		for _, w := range waiters {
+			close(w)
+		}
+		l.gmu.Lock()
+	}
+	l.committing = false
+	l.gmu.Unlock()
+}
+
+// write commits the claims and finishes of batch in one transaction, and
+// sets each op's results. PostgreSQL may abort it as a deadlock victim when
+// another process claims the same rows: it is then retried.
+func (l *Ledger) write(ctx context.Context, batch []*ledgerOp) {
+	var err error
+	var claimed map[string]bool
+	for try := 0; ; try++ {
+		claimed, err = l.writeOnce(ctx, batch)
+		if err == nil || try == 4 || !store.IsTransient(err) {
+			break
+		}
+		time.Sleep(time.Duration(10*(try+1)) * time.Millisecond)
+	}
+	for _, op := range batch {
+		if err != nil {
+			if op.claim {
+				op.err = fmt.Errorf("alert: ledger: claim: %w", err)
+			} else {
+				op.err = fmt.Errorf("alert: ledger: record %s: %w", op.status(), err)
+			}
+			continue
+		}
+		if op.claim {
+			for _, a := range op.m.Alerts {
+				if claimed[Key(op.channel, a.ContactEmail, op.m.AsOf)] {
+					op.claimed = true
+					break
+				}
+			}
+		}
+	}
+}
+
+// status is the ledger status a finish records.
+func (op *ledgerOp) status() string {
+	if op.sendErr != nil {
+		return StatusFailed
+	}
+	return StatusSent
+}
+
+// ledgerRows are the columns of a batch's claims or finishes, as parallel
+// text arrays (the queries unnest them), sorted by key so that concurrent
+// writers lock rows in the same order.
+type ledgerRows struct{ cols [][]string }
+
+func (r *ledgerRows) add(vals ...string) {
+	if r.cols == nil {
+		r.cols = make([][]string, len(vals))
+	}
+	for i, v := range vals {
+		r.cols[i] = append(r.cols[i], v)
+	}
+}
+
+func (r *ledgerRows) args() []any {
+	if len(r.cols) == 0 {
+		return nil
+	}
+	order := make([]int, len(r.cols[0]))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(r.cols[0][a], r.cols[0][b]) })
+	out := make([]any, len(r.cols))
+	for c, col := range r.cols {
+		sorted := make([]string, len(col))
+		for i, j := range order {
+			sorted[i] = col[j]
+		}
+		out[c] = sorted
+	}
+	return out
+}
+
+func (l *Ledger) writeOnce(ctx context.Context, batch []*ledgerOp) (map[string]bool, error) {
+	var claims, finishes ledgerRows
+	seen := map[string]bool{}
+	now := l.stamp()
+	for _, op := range batch {
+		for _, a := range op.m.Alerts {
+			key := Key(op.channel, a.ContactEmail, op.m.AsOf)
+			if seen[key] {
+				continue // a statement may touch a row once
+			}
+			seen[key] = true
+			if op.claim {
+				claims.add(key, a.ContactEmail, a.CompanyID, op.channel, op.m.AsOf.Format(time.DateOnly))
+				continue
+			}
+			lastErr, sentAt := "", now // "": NULL
+			if op.sendErr != nil {
+				lastErr, sentAt = outbound.Truncate(op.sendErr.Error(), 500), ""
+			}
+			finishes.add(key, op.status(), strconv.Itoa(op.attempts), lastErr, sentAt)
+		}
 	}
 	tx, err := l.st.DB.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("alert: ledger: begin: %w", err)
+		return nil, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	for _, a := range m.Alerts {
-		key := Key(channel, a.ContactEmail, m.AsOf)
-		if _, err := tx.ExecContext(ctx, l.st.SQL("alert_finish"), key, status, attempts, lastErr, sentAt, l.owner); err != nil {
-			return fmt.Errorf("alert: ledger: record %s: %w", status, err)
+	claimed := map[string]bool{}
+	if len(claims.cols) > 0 {
+		rows, err := tx.QueryContext(ctx, l.st.SQL("alert_claim"), append(claims.args(), now, l.owner)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var key string
+			if err := rows.Scan(&key); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			claimed[key] = true
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, err
+		}
+	}
+	if len(finishes.cols) > 0 {
+		if _, err := tx.ExecContext(ctx, l.st.SQL("alert_finish"), append(finishes.args(), l.owner)...); err != nil {
+			return nil, err
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("alert: ledger: record %s: %w", status, err)
+		return nil, fmt.Errorf("commit: %w", err)
 	}
-	return nil
+	l.txs.Add(1)
+	return claimed, nil
 }

@@ -115,3 +115,14 @@ func passwordOf(dsn string) string {
 	}
 	return ""
 }
+
+// IsTransient reports whether a failed transaction may succeed when run
+// again as it was: PostgreSQL chose it as a deadlock victim (40P01) or a
+// serialisation failure (40001), or lost its connection.
+func IsTransient(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40P01" || pe.Code == "40001" || transientPG(err)
+	}
+	return false
+}
