@@ -35,7 +35,41 @@ type Pending struct {
 // Prepare writes the new content of path as Write does, but stops before
 // the rename: path is untouched until Commit. On error nothing is left
 // behind.
-func Prepare(path string, perm os.FileMode, fill func(w io.Writer) error) (_ *Pending, err error) {
+func Prepare(path string, perm os.FileMode, fill func(w io.Writer) error) (*Pending, error) {
+	return prepare(path, perm, func(tmp *os.File) error {
+		bw := bufio.NewWriterSize(tmp, 256<<10)
+		if err := fill(bw); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+// PrepareFile is Prepare for content that another writer puts in a file
+// by name (a database's COPY ... TO, say): fill gets the temporary file's
+// path and must write the whole content there.
+func PrepareFile(path string, perm os.FileMode, fill func(tmpPath string) error) (*Pending, error) {
+	return prepare(path, perm, func(tmp *os.File) error {
+		if err := fill(tmp.Name()); err != nil {
+			return err
+		}
+		// fill may have replaced the file: sync what is at the name now.
+		f, err := os.Open(tmp.Name())
+		if err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		defer f.Close()
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("sync %s: %w", path, err)
+		}
+		return nil
+	})
+}
+
+func prepare(path string, perm os.FileMode, fill func(tmp *os.File) error) (_ *Pending, err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -47,14 +81,10 @@ func Prepare(path string, perm os.FileMode, fill func(w io.Writer) error) (_ *Pe
 			os.Remove(tmp.Name())
 		}
 	}()
-	bw := bufio.NewWriterSize(tmp, 256<<10)
-	if err = fill(bw); err != nil {
+	if err = fill(tmp); err != nil {
 		return nil, err
 	}
-	if err = bw.Flush(); err != nil {
-		return nil, fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Chmod(perm); err != nil {
+	if err = os.Chmod(tmp.Name(), perm); err != nil {
 		return nil, fmt.Errorf("chmod %s: %w", path, err)
 	}
 	if err = tmp.Sync(); err != nil {

@@ -83,3 +83,44 @@ func TestAbortKeepsTheOldFileAndLeavesNoTemp(t *testing.T) {
 		t.Error("Commit after Abort succeeded")
 	}
 }
+
+func TestPrepareFileTakesContentWrittenByName(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.csv")
+	os.WriteFile(path, []byte("old\n"), 0o644)
+	p, err := PrepareFile(path, 0o640, func(tmp string) error {
+		if filepath.Dir(tmp) != dir {
+			t.Errorf("temporary file %s is not beside %s", tmp, path)
+		}
+		// Replace the file, as a database's COPY ... TO may.
+		if err := os.Remove(tmp); err != nil {
+			return err
+		}
+		return os.WriteFile(tmp, []byte("new\n"), 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "old\n" {
+		t.Errorf("before Commit the file holds %q, want the old content", got)
+	}
+	if err := p.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	fi, _ := os.Stat(path)
+	if string(got) != "new\n" || fi.Mode().Perm() != 0o640 {
+		t.Errorf("content %q, mode %v; want %q, 0640", got, fi.Mode().Perm(), "new\n")
+	}
+
+	boom := errors.New("COPY failed")
+	if _, err := PrepareFile(path, 0o644, func(tmp string) error {
+		os.WriteFile(tmp, []byte("half"), 0o644)
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want %v", err, boom)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("directory has %d entries after a failed fill, want only the file", len(entries))
+	}
+}

@@ -243,6 +243,19 @@ func prepareCSV(ctx context.Context, st *store.Store, db store.DBTX, dir string)
 		return nil, fmt.Errorf("create data directory %s: %w", dir, err)
 	}
 	path := filepath.Join(dir, CSVName)
+	if st.Dialect == store.DuckDB {
+		// DuckDB's own CSV writer, several times faster than reading the
+		// rows out through the driver; the same bytes for any id that
+		// needs no quoting.
+		pending, err := atomicfile.PrepareFile(path, 0o644, func(tmp string) error {
+			_, err := db.ExecContext(ctx, st.SQL("segment_copy"), tmp)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("write %s: %w", path, err)
+		}
+		return pending, nil
+	}
 	pending, err := atomicfile.Prepare(path, 0o644, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
 		if err := cw.Write([]string{"company_id", "buying_intent"}); err != nil {
