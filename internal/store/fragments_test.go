@@ -3,12 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"os"
 	"path"
 	"strings"
 	"testing"
 
+	"github.com/intentalert/intentalert/internal/crmtest"
 	"github.com/intentalert/intentalert/internal/normalize"
 )
 
@@ -69,11 +72,31 @@ func TestFragmentsMatchNormalize(t *testing.T) {
 		inputs = append(inputs, b.String())
 	}
 
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	t.Run("duckdb", func(t *testing.T) {
+		db, err := sql.Open("duckdb", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		checkFragments(t, db, DuckDB, inputs)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := os.Getenv(crmtest.PostgresEnv)
+		if dsn == "" {
+			t.Skip("needs PostgreSQL: set " + crmtest.PostgresEnv)
+		}
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		checkFragments(t, db, Postgres, inputs)
+	})
+}
+
+// checkFragments runs d's fragments on inputs, in a temporary table on one
+// connection of db, and compares them with internal/normalize.
+func checkFragments(t *testing.T, db *sql.DB, d Dialect, inputs []string) {
 	ctx := context.Background()
 	conn, err := db.Conn(ctx) // the temporary table lives on one connection
 	if err != nil {
@@ -91,7 +114,8 @@ func TestFragmentsMatchNormalize(t *testing.T) {
 		var values []string
 		var args []any
 		for i := lo; i < min(lo+500, len(inputs)); i++ {
-			values = append(values, "(?, ?, ?)")
+			n := len(args)
+			values = append(values, fmt.Sprintf("($%d::INTEGER, $%d::VARCHAR, $%d::VARCHAR)", n+1, n+2, n+3))
 			args = append(args, i, inputs[i], inputs[i])
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO input VALUES `+strings.Join(values, ", "), args...); err != nil {
@@ -101,7 +125,7 @@ func TestFragmentsMatchNormalize(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	q, err := expand(DuckDB, "test", `
+	q, err := expand(d, "test", `
 		SELECT h.i, h.host, e.host, {{template "trim" "h.url"}}
 		FROM ({{template "host" "input"}}) h
 		JOIN ({{template "email_host" "input"}}) e ON e.i = h.i

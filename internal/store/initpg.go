@@ -171,12 +171,20 @@ func loadTable(ctx context.Context, tx pgx.Tx, duck *Store, pgName string, t exp
 	if _, err := tx.Exec(ctx, "CREATE TABLE "+ident+" ("+strings.Join(defs, ", ")+")"); err != nil {
 		return fmt.Errorf("database %s: create %s: %w", pgName, ident, err)
 	}
-	rows, err := duck.DB.QueryContext(ctx, "SELECT "+strings.Join(selects, ", ")+" FROM "+ident)
+	// The activity tables go in date order, as a CRM that appends its
+	// activity has them: a time window's rows then lie on few pages, and
+	// the window queries read those pages, not the whole table. rowid
+	// (last) names the export's row in messages.
+	q := "SELECT " + strings.Join(selects, ", ") + ", rowid FROM " + ident
+	if col, ok := windowColumns[t.name]; ok && slices.Contains(t.columns, col) {
+		q += " ORDER BY " + pgx.Identifier{col}.Sanitize() + " NULLS LAST, rowid"
+	}
+	rows, err := duck.DB.QueryContext(ctx, q)
 	if err != nil {
 		return fmt.Errorf("export %s: read crm.%s: %w", duck.Name, t.name, err)
 	}
 	defer rows.Close()
-	src := &rowSource{rows: rows, vals: make([]any, len(t.columns)), table: t.name, columns: t.columns}
+	src := &rowSource{rows: rows, vals: make([]any, len(t.columns)+1), table: t.name, columns: t.columns}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"crm", t.name}, t.columns, src); err != nil {
 		if src.err != nil {
 			// A value the server cannot take: bad input, not a failure.
@@ -202,10 +210,17 @@ type rowSource struct {
 	err     error
 	table   string
 	columns []string
-	n       int // rows read
 }
 
 func (r *rowSource) Next() bool { return r.rows.Next() }
+
+// windowColumns are the date columns the time-window queries filter the
+// activity tables on.
+var windowColumns = map[string]string{
+	"news_publications": "publication_date_utc",
+	"website_visits":    "event_date_utc",
+	"outreach_emails":   "sent_date_utc",
+}
 
 func (r *rowSource) Values() ([]any, error) {
 	ptrs := make([]any, len(r.vals))
@@ -215,18 +230,19 @@ func (r *rowSource) Values() ([]any, error) {
 	if err := r.rows.Scan(ptrs...); err != nil {
 		return nil, err
 	}
-	r.n++
+	rowid, _ := r.vals[len(r.vals)-1].(int64)
+	vals := r.vals[:len(r.vals)-1]
 	// DuckDB text may hold NUL characters; PostgreSQL text cannot. Name
 	// the row and the column rather than let the server refuse the COPY
 	// without saying where.
-	for i, v := range r.vals {
+	for i, v := range vals {
 		if s, ok := v.(string); ok && strings.ContainsRune(s, 0) {
 			r.err = exitcode.Dataf("crm.%s row %d%s, column %s: the value contains a NUL character, which PostgreSQL cannot store: remove it from the export",
-				r.table, r.n, r.rowID(), r.columns[i])
+				r.table, rowid+1, r.rowID(), r.columns[i])
 			return nil, r.err
 		}
 	}
-	return r.vals, nil
+	return vals, nil
 }
 
 // rowID names the current row by its id column, when it has one.

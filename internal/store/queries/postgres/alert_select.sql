@@ -51,40 +51,29 @@ WITH high AS (
            lower(btrim(c.domain, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))) AS host
     FROM crm.companies c
     JOIN high h ON h.company_id = c.id
+), news_in_window AS (
+    SELECT CAST(publication_date_utc AS DATE) AS day, headline, company_website AS url
+    FROM crm.news_publications
+    WHERE CAST(publication_date_utc AS DATE) <= $1::DATE
+      AND CAST(publication_date_utc AS DATE) > $1::DATE - $3::INTEGER
 ), news AS (
     SELECT host, day, headline, url
     FROM (
-        SELECT n.*, row_number() OVER (PARTITION BY n.host ORDER BY n.day DESC, n.headline NULLS LAST, n.url NULLS LAST) AS pick
-        FROM (
-            SELECT
-                rtrim(substring(
-                    substring(
-                        lower(btrim(company_website, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)))
-                        from '^(?:[a-z][a-z0-9+.\-]*://)?([^/?#]*)')
-                    from '^(?:.*@)?(?:www\.)*([^:]*)'), '.') AS host,
-                CAST(publication_date_utc AS DATE) AS day,
-                headline,
-                company_website AS url
-            FROM crm.news_publications
-            WHERE CAST(publication_date_utc AS DATE) <= $1::DATE
-              AND CAST(publication_date_utc AS DATE) > $1::DATE - $3::INTEGER
-        ) n
+        SELECT n.host, n.day, n.headline, n.url, row_number() OVER (PARTITION BY n.host ORDER BY n.day DESC, n.headline NULLS LAST, n.url NULLS LAST) AS pick
+        FROM ({{template "host" "news_in_window"}}) n
         WHERE n.host IN (SELECT host FROM company)
     ) x
     WHERE pick = 1
+), visits_in_window AS (
+    SELECT CAST(event_date_utc AS DATE) AS day, email, btrim(email, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) AS visitor
+    FROM crm.website_visits
+    WHERE CAST(event_date_utc AS DATE) <= $1::DATE
+      AND CAST(event_date_utc AS DATE) > $1::DATE - $3::INTEGER
 ), visits AS (
     SELECT host, day, visitor
     FROM (
-        SELECT v.*, row_number() OVER (PARTITION BY v.host ORDER BY v.day DESC, v.visitor NULLS LAST) AS pick
-        FROM (
-            SELECT
-                btrim(substring(lower(email) from '@([^@]*)$'), ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) AS host,
-                CAST(event_date_utc AS DATE) AS day,
-                btrim(email, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) AS visitor
-            FROM crm.website_visits
-            WHERE CAST(event_date_utc AS DATE) <= $1::DATE
-              AND CAST(event_date_utc AS DATE) > $1::DATE - $3::INTEGER
-        ) v
+        SELECT v.host, v.day, v.visitor, row_number() OVER (PARTITION BY v.host ORDER BY v.day DESC, v.visitor NULLS LAST) AS pick
+        FROM ({{template "email_host" "visits_in_window"}}) v
         WHERE v.host IN (SELECT host FROM company)
     ) x
     WHERE pick = 1

@@ -2,20 +2,21 @@
 -- newest first, using the host rule of segment.sql.
 -- Params: $1 normalised domain, $2 as_of DATE, $3 window start (exclusive) DATE.
 -- Returns: every row inside ($3, $2], then the newest row on or before $3.
-WITH hosted AS (
+-- The host is a substring of the lower-cased URL, so a cheap strpos() test
+-- leaves the host rule only the few rows that can match.
+WITH candidates AS (
     SELECT
-        rtrim(substring(
-            substring(
-                lower(btrim(company_website, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)))
-                from '^(?:[a-z][a-z0-9+.\-]*://)?([^/?#]*)')
-            from '^(?:.*@)?(?:www\.)*([^:]*)'), '.') AS domain,
+        company_website AS url,
         CAST(publication_date_utc AS DATE) AS day,
-        coalesce(headline, '') AS headline,
-        coalesce(company_website, '') AS url
+        coalesce(headline, '') AS headline
     FROM crm.news_publications
     WHERE CAST(publication_date_utc AS DATE) <= $2::DATE
+      AND strpos(lower(company_website), $1::text) > 0
+), hosted AS (
+    SELECT host AS domain, day, headline, coalesce(url, '') AS url
+    FROM ({{template "host" "candidates"}}) h
 ), mine AS (
-    SELECT day, headline, url FROM hosted WHERE domain = $1
+    SELECT day, headline, url FROM hosted WHERE domain = $1::text
 )
 (SELECT day, headline, url FROM mine WHERE day > $3::DATE)
 UNION ALL

@@ -5,25 +5,25 @@
 --
 -- "Within the last N days" as of D is D - N < date <= D. Rows are filtered on
 -- their date before any string work, so the cost follows the rows inside the
--- windows. The host and address rules are those of internal/normalize.
-WITH news AS (
-    SELECT
-        rtrim(substring(
-            substring(
-                lower(btrim(company_website, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)))
-                from '^(?:[a-z][a-z0-9+.\-]*://)?([^/?#]*)')
-            from '^(?:.*@)?(?:www\.)*([^:]*)'), '.') AS domain,
-        max(CAST(publication_date_utc AS DATE)) AS latest
+-- windows. The host and address rules are those of internal/normalize,
+-- through the fragments of _fragments.sql.
+WITH news_in_window AS (
+    SELECT company_website AS url, CAST(publication_date_utc AS DATE) AS day
     FROM crm.news_publications
     WHERE CAST(publication_date_utc AS DATE) <= $1::DATE
       AND CAST(publication_date_utc AS DATE) > $1::DATE - greatest($2::INTEGER, $3::INTEGER)
+), news AS (
+    SELECT host AS domain, max(day) AS latest
+    FROM ({{template "host" "news_in_window"}}) h
     GROUP BY 1
-), visits AS (
-    SELECT DISTINCT
-        btrim(substring(lower(email) from '@([^@]*)$'), ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13)) AS domain
+), visits_in_window AS (
+    SELECT email
     FROM crm.website_visits
     WHERE CAST(event_date_utc AS DATE) <= $1::DATE
       AND CAST(event_date_utc AS DATE) > $1::DATE - $2::INTEGER
+), visits AS (
+    SELECT DISTINCT host AS domain
+    FROM ({{template "email_host" "visits_in_window"}}) h
 ), companies AS (
     SELECT id AS company_id,
            lower(btrim(domain, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))) AS domain
