@@ -1,7 +1,8 @@
 // Command deliver is the alert command's delivery path (alert.Run: select,
 // render, claim in the ledger, POST, record) over the webhook channel with
 // the rate limit off, which the CLI does not offer. It prints alerts sent,
-// seconds and alerts per second.
+// seconds in all, in selection and in delivery, and alerts per second of
+// delivery (ledger included).
 //
 //	deliver -db FILE|postgres://... -as-of 2024-04-30 -url http://127.0.0.1:PORT/hook -max 10000
 package main
@@ -74,6 +75,8 @@ func run(ctx context.Context, dsn, asOfS, url string, maxAlerts, conc int) error
 	}
 	secs := time.Since(start).Seconds()
 	sent := rep.Count(alert.ResultSent)
-	fmt.Printf("sent=%d seconds=%.3f per_second=%.0f\n", sent, secs, float64(sent)/secs)
+	delivery := secs - rep.Planning.Seconds()
+	fmt.Printf("sent=%d seconds=%.3f selection_seconds=%.3f delivery_seconds=%.3f per_second=%.0f concurrency=%d\n",
+		sent, secs, rep.Planning.Seconds(), delivery, float64(sent)/delivery, conc)
 	return rep.Err()
 }

@@ -174,6 +174,9 @@ func Prepare(ctx context.Context, st *store.Store, channels []string, o Options)
 type Report struct {
 	Plan    *Plan
 	Results []Result // every channel's, in the plan's order
+	// Planning is the time selection and rendering took; the rest of the
+	// run was delivery.
+	Planning time.Duration
 }
 
 // Count returns the number of results with status.
@@ -275,10 +278,12 @@ func Run(ctx context.Context, st *store.Store, channels []Channel, o Options) (*
 	if _, err := st.Migrate(ctx); err != nil {
 		return nil, err
 	}
+	started := time.Now()
 	plan, err := Prepare(ctx, st, names, o)
 	if err != nil {
 		return nil, err
 	}
+	planning := time.Since(started)
 	ledger := NewLedger(st, o.Now)
 	if err := ledger.Hold(ctx); err != nil {
 		return nil, err
@@ -292,7 +297,7 @@ func Run(ctx context.Context, st *store.Store, channels []Channel, o Options) (*
 	for i, ch := range channels {
 		batches[i] = Batch{Channel: ch, Messages: plan.Channels[i].Messages}
 	}
-	rep := &Report{Plan: plan}
+	rep := &Report{Plan: plan, Planning: planning}
 	for _, rs := range d.DeliverAll(ctx, batches) {
 		rep.Results = append(rep.Results, rs...)
 	}
