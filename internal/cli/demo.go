@@ -139,11 +139,7 @@ func (a *app) demo(ctx context.Context, dir string, asOf time.Time) error {
 	fmt.Fprintf(w, "2. init      copied to the working database %s\n", db)
 
 	p := segment.Params{AsOf: asOf, HighDays: segment.DefaultHighDays, MediumDays: segment.DefaultMediumDays}
-	counts, err := segment.Run(ctx, st, p, a.now())
-	if err != nil {
-		return err
-	}
-	csvPath, err := segment.WriteCSV(ctx, st, dir)
+	counts, csvPath, err := segment.RunAndWriteCSV(ctx, st, p, a.now(), dir)
 	if err != nil {
 		return err
 	}

@@ -373,7 +373,14 @@ func (v *run) check(ctx context.Context, todo []string) error {
 	work, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	jobs := make(chan []string)
-	answers := make(chan []Result)
+	// A worker hands over each answer and waits until it is recorded
+	// before it sends its next batch: a process killed at any point has
+	// at most one paid answer per worker that is not in the database.
+	type answer struct {
+		res   []Result
+		saved chan error
+	}
+	answers := make(chan answer)
 	var wg sync.WaitGroup
 	go func() {
 		defer close(jobs)
@@ -403,17 +410,23 @@ func (v *run) check(ctx context.Context, todo []string) error {
 					fail(err)
 					return
 				}
-				answers <- res
+				a := answer{res: res, saved: make(chan error, 1)}
+				answers <- a
+				if err := <-a.saved; err != nil {
+					return
+				}
 			}
 		})
 	}
 	go func() { wg.Wait(); close(answers) }()
 	// Answers are recorded even once the run is stopping: they are paid for.
 	keepCtx := context.WithoutCancel(ctx)
-	for res := range answers {
-		if err := v.keep(keepCtx, res); err != nil {
+	for a := range answers {
+		err := v.keep(keepCtx, a.res)
+		if err != nil {
 			fail(err)
 		}
+		a.saved <- err
 	}
 	if first == nil && ctx.Err() != nil {
 		first = ctx.Err()
