@@ -70,6 +70,14 @@ func InitPostgres(ctx context.Context, src, url string, force bool) error {
 	}
 	defer duck.Close()
 	duck.Name = src
+	// The activity tables are read sorted by date (see loadTable). DuckDB
+	// would take up to 80% of the machine's memory for that sort, on a
+	// machine that also runs PostgreSQL and this process: bound it, and
+	// let the sort spill beside the private copy.
+	if _, err := duck.DB.ExecContext(ctx, fmt.Sprintf("SET memory_limit = '%s'; SET temp_directory = '%s'",
+		initMemoryLimit, strings.ReplaceAll(filepath.Join(tmpDir, "spill"), "'", "''"))); err != nil {
+		return fmt.Errorf("export %s: %w", src, err)
+	}
 	tables, err := exportTables(ctx, duck)
 	if err != nil {
 		return err
@@ -213,6 +221,9 @@ type rowSource struct {
 }
 
 func (r *rowSource) Next() bool { return r.rows.Next() }
+
+// initMemoryLimit bounds DuckDB's memory while init reads the export.
+const initMemoryLimit = "2GB"
 
 // windowColumns are the date columns the time-window queries filter the
 // activity tables on.
