@@ -70,14 +70,6 @@ func InitPostgres(ctx context.Context, src, url string, force bool) error {
 	}
 	defer duck.Close()
 	duck.Name = src
-	// The activity tables are read sorted by date (see loadTable). DuckDB
-	// would take up to 80% of the machine's memory for that sort, on a
-	// machine that also runs PostgreSQL and this process: bound it, and
-	// let the sort spill beside the private copy.
-	if _, err := duck.DB.ExecContext(ctx, fmt.Sprintf("SET memory_limit = '%s'; SET temp_directory = '%s'",
-		initMemoryLimit, strings.ReplaceAll(filepath.Join(tmpDir, "spill"), "'", "''"))); err != nil {
-		return fmt.Errorf("export %s: %w", src, err)
-	}
 	tables, err := exportTables(ctx, duck)
 	if err != nil {
 		return err
@@ -111,6 +103,23 @@ func InitPostgres(ctx context.Context, src, url string, force bool) error {
 		// table drops its indexes), built once after COPY.
 		if err := pg.ExecMigration(ctx, pgxExec{tx}, "window_indexes"); err != nil {
 			return err
+		}
+		// The activity tables go in date order, as a CRM that appends its
+		// activity has them: a time window's rows then share pages, and
+		// the window queries read those pages, not the whole table.
+		// (Sorting in DuckDB instead materialises the whole sorted table
+		// in this process.)
+		for _, t := range tables {
+			col, ok := windowColumns[t.name]
+			if !ok || !slices.Contains(t.columns, col) {
+				continue
+			}
+			ident := pgx.Identifier{"crm", t.name}.Sanitize()
+			for _, q := range []string{"CLUSTER " + ident + " USING " + pgx.Identifier{t.name + "_date_idx"}.Sanitize(), "ANALYZE " + ident} {
+				if _, err := tx.Exec(ctx, q); err != nil {
+					return fmt.Errorf("database %s: %s: %w", pg.Name, q, err)
+				}
+			}
 		}
 		if err := tx.Commit(ctx); err != nil {
 			return fmt.Errorf("database %s: commit: %w", pg.Name, err)
@@ -179,20 +188,19 @@ func loadTable(ctx context.Context, tx pgx.Tx, duck *Store, pgName string, t exp
 	if _, err := tx.Exec(ctx, "CREATE TABLE "+ident+" ("+strings.Join(defs, ", ")+")"); err != nil {
 		return fmt.Errorf("database %s: create %s: %w", pgName, ident, err)
 	}
-	// The activity tables go in date order, as a CRM that appends its
-	// activity has them: a time window's rows then lie on few pages, and
-	// the window queries read those pages, not the whole table. rowid
-	// (last) names the export's row in messages.
-	q := "SELECT " + strings.Join(selects, ", ") + ", rowid FROM " + ident
-	if col, ok := windowColumns[t.name]; ok && slices.Contains(t.columns, col) {
-		q += " ORDER BY " + pgx.Identifier{col}.Sanitize() + " NULLS LAST, rowid"
-	}
-	rows, err := duck.DB.QueryContext(ctx, q)
-	if err != nil {
+	// The rows are read a slice of rowids at a time: the driver holds a
+	// whole result in memory, and an export's activity tables can be tens
+	// of millions of rows. rowid (last) names the export's row in messages.
+	var last sql.NullInt64
+	if err := duck.DB.QueryRowContext(ctx, "SELECT max(rowid) FROM "+ident).Scan(&last); err != nil {
 		return fmt.Errorf("export %s: read crm.%s: %w", duck.Name, t.name, err)
 	}
-	defer rows.Close()
-	src := &rowSource{rows: rows, vals: make([]any, len(t.columns)+1), table: t.name, columns: t.columns}
+	src := &rowSource{
+		duck: duck, query: "SELECT " + strings.Join(selects, ", ") + ", rowid FROM " + ident + " WHERE rowid >= $1 AND rowid < $2 ORDER BY rowid",
+		last: last.Int64, empty: !last.Valid,
+		vals: make([]any, len(t.columns)+1), table: t.name, columns: t.columns, ctx: ctx,
+	}
+	defer src.close()
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"crm", t.name}, t.columns, src); err != nil {
 		if src.err != nil {
 			// A value the server cannot take: bad input, not a failure.
@@ -213,20 +221,56 @@ func (p pgxExec) ExecContext(ctx context.Context, query string, args ...any) (sq
 
 // rowSource streams database/sql rows into pgx's COPY.
 type rowSource struct {
-	rows    *sql.Rows
-	vals    []any
-	err     error
-	table   string
-	columns []string
+	ctx        context.Context
+	duck       *Store
+	query      string // one slice: $1 <= rowid < $2
+	next, last int64  // the next slice starts at next; rowids end at last
+	empty      bool
+	rows       *sql.Rows
+	vals       []any
+	err        error // a value PostgreSQL cannot take
+	readErr    error
+	table      string
+	columns    []string
 }
 
-func (r *rowSource) Next() bool { return r.rows.Next() }
+// exportSlice is the number of rowids init reads at a time.
+var exportSlice int64 = 500_000
 
-// initMemoryLimit bounds DuckDB's memory while init reads the export.
-const initMemoryLimit = "2GB"
+// Next moves to the next row, reading the next slice when one runs out.
+func (r *rowSource) Next() bool {
+	for {
+		if r.rows != nil {
+			if r.rows.Next() {
+				return true
+			}
+			r.readErr = r.rows.Err()
+			r.rows.Close()
+			r.rows = nil
+			if r.readErr != nil {
+				return false
+			}
+		}
+		if r.empty || r.next > r.last {
+			return false
+		}
+		rows, err := r.duck.DB.QueryContext(r.ctx, r.query, r.next, r.next+exportSlice)
+		if err != nil {
+			r.readErr = fmt.Errorf("read crm.%s: %w", r.table, err)
+			return false
+		}
+		r.rows, r.next = rows, r.next+exportSlice
+	}
+}
+
+func (r *rowSource) close() {
+	if r.rows != nil {
+		r.rows.Close()
+	}
+}
 
 // windowColumns are the date columns the time-window queries filter the
-// activity tables on.
+// activity tables on; migration 0002 indexes each as <table>_date_idx.
 var windowColumns = map[string]string{
 	"news_publications": "publication_date_utc",
 	"website_visits":    "event_date_utc",
@@ -266,4 +310,4 @@ func (r *rowSource) rowID() string {
 	return ""
 }
 
-func (r *rowSource) Err() error { return r.rows.Err() }
+func (r *rowSource) Err() error { return r.readErr }
