@@ -70,6 +70,12 @@ func InitPostgres(ctx context.Context, src, url string, force bool) error {
 	}
 	defer duck.Close()
 	duck.Name = src
+	// DuckDB would keep up to 80% of the machine's memory of the copy's
+	// blocks cached, on a machine that may also run PostgreSQL: init reads
+	// each block once, so a small cache does.
+	if _, err := duck.DB.ExecContext(ctx, "SET memory_limit = '1GB'"); err != nil {
+		return fmt.Errorf("export %s: %w", src, err)
+	}
 	tables, err := exportTables(ctx, duck)
 	if err != nil {
 		return err
