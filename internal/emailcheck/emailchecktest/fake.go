@@ -109,8 +109,8 @@ func (f *fake) Count(suffix string) int {
 // test ends, so the server can close.
 func (f *fake) Release() { f.once.Do(func() { close(f.release) }) }
 
-// log reads the request, records it and returns it with the canned reply
-// to serve, if any.
+// log reads the request, records it, runs the hook and returns it with the
+// canned reply to serve, if any.
 func (f *fake) log(r *http.Request, emails func(Request) []string) (Request, *Reply) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 	r.Body = io.NopCloser(bytes.NewReader(body))
@@ -119,14 +119,18 @@ func (f *fake) log(r *http.Request, emails func(Request) []string) (Request, *Re
 	f.mu.Lock()
 	f.requests = append(f.requests, req)
 	hook := f.onRequest
+	f.mu.Unlock()
+	// The hook runs first, so that a reply it enqueues answers this very
+	// request.
+	if hook != nil {
+		hook(req)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	var reply *Reply
 	if len(f.replies) > 0 {
 		reply = &f.replies[0]
 		f.replies = f.replies[1:]
-	}
-	f.mu.Unlock()
-	if hook != nil {
-		hook(req)
 	}
 	return req, reply
 }
