@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/intentalert/intentalert/internal/alert"
@@ -33,22 +32,6 @@ func tame(a alert.Alert) alert.Alert {
 // start one with something else.
 var labels = regexp.MustCompile(`^(|.* shows HIGH buying intent as of 2024-04-30\.|Who|Company|Why|Context|As of|  (Name|Email|Phone|CRM records|Domain|Address|Company ID|Segment|Latest visit|Latest news|Last outreach|Account owner|Date):  .*)$`)
 
-// oneLine reports whether s is valid UTF-8 with no control character (but
-// newlines where allowed) and no bidirectional override or line separator.
-func oneLine(s string, newlines bool) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		switch {
-		case r == '\n' && newlines:
-		case unicode.IsControl(r), r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\u2028', r == '\u2029':
-			return false
-		}
-	}
-	return true
-}
-
 // FuzzRender checks the plain-text rendering every channel builds on:
 // whatever the CRM holds, the subject is one clean line of at most 200
 // characters and the text keeps the template's lines, as many as with
@@ -58,10 +41,10 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name, email, company, text, url string, flags uint8) {
 		a := alerttest.FuzzAlert(name, email, company, text, url, flags)
 		m := alert.NewMessage("webhook", alert.DefaultFrom, alert.DefaultTo, a)
-		if !oneLine(m.Subject, false) || utf8.RuneCountInString(m.Subject) > 200 {
+		if !alerttest.Inert(m.Subject, false) || utf8.RuneCountInString(m.Subject) > 200 {
 			t.Fatalf("subject %q is not one clean line of at most 200 characters", m.Subject)
 		}
-		if !oneLine(m.Text, true) {
+		if !alerttest.Inert(m.Text, true) {
 			t.Fatalf("text has a control or invisible character: %q", m.Text)
 		}
 		for _, line := range strings.Split(m.Text, "\n") {
@@ -75,7 +58,7 @@ func FuzzRender(f *testing.F) {
 		}
 		d := alert.NewDigest("webhook", alert.DefaultFrom, alert.DefaultTo, alerttest.AsOf, []alert.Alert{a, alerttest.Sample(), a})
 		pd := alert.NewDigest("webhook", alert.DefaultFrom, alert.DefaultTo, alerttest.AsOf, []alert.Alert{tame(a), alerttest.Sample(), tame(a)})
-		if !oneLine(d.Subject, false) || !oneLine(d.Text, true) || strings.Count(d.Text, "\n") != strings.Count(pd.Text, "\n") {
+		if !alerttest.Inert(d.Subject, false) || !alerttest.Inert(d.Text, true) || strings.Count(d.Text, "\n") != strings.Count(pd.Text, "\n") {
 			t.Fatalf("digest: subject %q or text not clean, or %d lines instead of %d", d.Subject, strings.Count(d.Text, "\n"), strings.Count(pd.Text, "\n"))
 		}
 		if m.Key != alert.Key("webhook", email, alerttest.AsOf) || len(m.Key) != 32 {

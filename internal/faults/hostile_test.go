@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/intentalert/intentalert/internal/alert/alerttest"
@@ -240,10 +239,10 @@ func checkPayload(t testing.TB, where string, raw []byte) {
 	if len(p) != 4 || p["from"] != "intent-alerts@taktile.com" || p["to"] != "biz-dev@taktile.com" {
 		t.Errorf("%s: payload keys or addresses changed: %v", where, p)
 	}
-	if !inert(p["subject"], false) || utf8.RuneCountInString(p["subject"]) > 200 {
+	if !alerttest.Inert(p["subject"], false) || utf8.RuneCountInString(p["subject"]) > 200 {
 		t.Errorf("%s: subject %q is not one clean line of at most 200 characters", where, p["subject"])
 	}
-	if !inert(p["message"], true) {
+	if !alerttest.Inert(p["message"], true) {
 		t.Errorf("%s: message has control or invisible characters: %q", where, p["message"])
 	}
 	for _, line := range strings.Split(strings.TrimSuffix(p["message"], "\n"), "\n") {
@@ -257,22 +256,6 @@ func checkPayload(t testing.TB, where string, raw []byte) {
 	if utf8.RuneCountInString(p["message"]) > 5000 {
 		t.Errorf("%s: message of %d characters: long CRM values were not cut", where, utf8.RuneCountInString(p["message"]))
 	}
-}
-
-// inert reports whether s is valid UTF-8 without control characters (but
-// newlines where allowed), bidirectional overrides or NUL.
-func inert(s string, newlines bool) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		switch {
-		case r == '\n' && newlines:
-		case unicode.IsControl(r), r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\u2028', r == '\u2029':
-			return false
-		}
-	}
-	return true
 }
 
 // checkSlack checks a Slack message: Block Kit within its limits, every
@@ -315,7 +298,7 @@ func checkSlack(t testing.TB, body []byte) {
 				t.Errorf("slack: a text carries %q raw: %q", raw, clip(text))
 			}
 		}
-		if !inert(text, true) {
+		if !alerttest.Inert(text, true) {
 			t.Errorf("slack: a text has control or invisible characters: %q", clip(text))
 		}
 	}
@@ -343,7 +326,7 @@ func checkEmail(t testing.TB, data []byte) {
 		}
 	}
 	subject, err := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	if err != nil || !inert(subject, false) {
+	if err != nil || !alerttest.Inert(subject, false) {
 		t.Errorf("smtp: subject %q (%v) is not one clean line", subject, err)
 	}
 	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))

@@ -3,6 +3,8 @@ package alerttest
 import (
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/intentalert/intentalert/internal/alert"
 )
@@ -40,4 +42,21 @@ func AddFuzzSeeds(f *testing.F) {
 	f.Add(strings.Repeat("é", 400), strings.Repeat("a", 300)+"@b.com", strings.Repeat("&<>", 200), strings.Repeat("long & <more> ", 400), "", uint8(31))
 	f.Add("", "", "", "", "", uint8(255))
 	f.Add("=?utf-8?q?Bcc:_x@y.z?=", "a@b.com", "--intentalert-boundary", ".\r\n.\r\nQUIT", "mailto:x@y.z", uint8(16))
+}
+
+// Inert reports whether s is valid UTF-8 without control characters (but
+// newlines where allowed), bidirectional overrides or line separators: a
+// CRM value in it cannot break a line, a header or the reading order.
+func Inert(s string, newlines bool) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r == '\n' && newlines:
+		case unicode.IsControl(r), r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\u2028', r == '\u2029':
+			return false
+		}
+	}
+	return true
 }
