@@ -64,7 +64,6 @@ type Ledger struct {
 	// per batch instead of two per message.
 	gmu        sync.Mutex
 	queue      []*ledgerOp
-	waiters    []chan struct{}
 	committing bool
 	txs        atomic.Int64
 }
@@ -76,9 +75,10 @@ type ledgerOp struct {
 	m        Message
 	attempts int
 	sendErr  error
-	// results
+	// results, set before done is closed
 	claimed bool
 	err     error
+	done    chan struct{}
 }
 
 // NewLedger returns the ledger of st. now stamps created_at and sent_at.
@@ -150,23 +150,22 @@ func (l *Ledger) Finish(ctx context.Context, channel string, m Message, attempts
 // after batch, until it is empty; the others wait for it. op is done when
 // submit returns.
 func (l *Ledger) submit(ctx context.Context, op *ledgerOp) {
+	op.done = make(chan struct{})
 	l.gmu.Lock()
 	l.queue = append(l.queue, op)
 	if l.committing {
-		done := make(chan struct{})
-		l.waiters = append(l.waiters, done)
 		l.gmu.Unlock()
-		<-done
+		<-op.done
 		return
 	}
 	l.committing = true
 	for len(l.queue) > 0 {
-		batch, waiters := l.queue, l.waiters
-		l.queue, l.waiters = nil, nil
+		batch := l.queue
+		l.queue = nil
 		l.gmu.Unlock()
 		l.write(context.WithoutCancel(ctx), batch)
-		for _, w := range waiters {
-			close(w)
+		for _, o := range batch {
+			close(o.done)
 		}
 		l.gmu.Lock()
 	}
@@ -215,60 +214,42 @@ func (op *ledgerOp) status() string {
 	return StatusSent
 }
 
-// ledgerRows are the columns of a batch's claims or finishes, as parallel
-// text arrays (the queries unnest them), sorted by key so that concurrent
+// columns turns rows of text into the parallel text arrays the queries
+// unnest, the rows sorted by key (their first value) so that concurrent
 // writers lock rows in the same order.
-type ledgerRows struct{ cols [][]string }
-
-func (r *ledgerRows) add(vals ...string) {
-	if r.cols == nil {
-		r.cols = make([][]string, len(vals))
-	}
-	for i, v := range vals {
-		r.cols[i] = append(r.cols[i], v)
-	}
-}
-
-func (r *ledgerRows) args() []any {
-	if len(r.cols) == 0 {
-		return nil
-	}
-	order := make([]int, len(r.cols[0]))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(r.cols[0][a], r.cols[0][b]) })
-	out := make([]any, len(r.cols))
-	for c, col := range r.cols {
-		sorted := make([]string, len(col))
-		for i, j := range order {
-			sorted[i] = col[j]
+func columns(rows [][]string) []any {
+	slices.SortFunc(rows, func(a, b []string) int { return strings.Compare(a[0], b[0]) })
+	cols := make([]any, len(rows[0]))
+	for c := range cols {
+		col := make([]string, len(rows))
+		for i, row := range rows {
+			col[i] = row[c]
 		}
-		out[c] = sorted
+		cols[c] = col
 	}
-	return out
+	return cols
 }
 
 func (l *Ledger) writeOnce(ctx context.Context, batch []*ledgerOp) (map[string]bool, error) {
-	var claims, finishes ledgerRows
-	seen := map[string]bool{}
+	var claims, finishes [][]string
+	seen := map[bool]map[string]bool{true: {}, false: {}} // by op.claim
 	now := l.stamp()
 	for _, op := range batch {
 		for _, a := range op.m.Alerts {
 			key := Key(op.channel, a.ContactEmail, op.m.AsOf)
-			if seen[key] {
+			if seen[op.claim][key] {
 				continue // a statement may touch a row once
 			}
-			seen[key] = true
+			seen[op.claim][key] = true
 			if op.claim {
-				claims.add(key, a.ContactEmail, a.CompanyID, op.channel, op.m.AsOf.Format(time.DateOnly))
+				claims = append(claims, []string{key, a.ContactEmail, a.CompanyID, op.channel, op.m.AsOf.Format(time.DateOnly)})
 				continue
 			}
 			lastErr, sentAt := "", now // "": NULL
 			if op.sendErr != nil {
 				lastErr, sentAt = outbound.Truncate(op.sendErr.Error(), 500), ""
 			}
-			finishes.add(key, op.status(), strconv.Itoa(op.attempts), lastErr, sentAt)
+			finishes = append(finishes, []string{key, op.status(), strconv.Itoa(op.attempts), lastErr, sentAt})
 		}
 	}
 	tx, err := l.st.DB.BeginTx(ctx, nil)
@@ -277,8 +258,8 @@ func (l *Ledger) writeOnce(ctx context.Context, batch []*ledgerOp) (map[string]b
 	}
 	defer tx.Rollback()
 	claimed := map[string]bool{}
-	if len(claims.cols) > 0 {
-		rows, err := tx.QueryContext(ctx, l.st.SQL("alert_claim"), append(claims.args(), now, l.owner)...)
+	if len(claims) > 0 {
+		rows, err := tx.QueryContext(ctx, l.st.SQL("alert_claim"), append(columns(claims), now, l.owner)...)
 		if err != nil {
 			return nil, err
 		}
@@ -294,8 +275,8 @@ func (l *Ledger) writeOnce(ctx context.Context, batch []*ledgerOp) (map[string]b
 			return nil, err
 		}
 	}
-	if len(finishes.cols) > 0 {
-		if _, err := tx.ExecContext(ctx, l.st.SQL("alert_finish"), append(finishes.args(), l.owner)...); err != nil {
+	if len(finishes) > 0 {
+		if _, err := tx.ExecContext(ctx, l.st.SQL("alert_finish"), append(columns(finishes), l.owner)...); err != nil {
 			return nil, err
 		}
 	}
