@@ -134,6 +134,14 @@ func InitPostgres(ctx context.Context, src, url string, force bool) error {
 	})
 }
 
+// windowColumns are the date columns the time-window queries filter the
+// activity tables on; migration 0002 indexes each as <table>_date_idx.
+var windowColumns = map[string]string{
+	"news_publications": "publication_date_utc",
+	"website_visits":    "event_date_utc",
+	"outreach_emails":   "sent_date_utc",
+}
+
 type exportTable struct {
 	name    string
 	columns []string
@@ -197,14 +205,13 @@ func loadTable(ctx context.Context, tx pgx.Tx, duck *Store, pgName string, t exp
 	// The rows are read a slice of rowids at a time: the driver holds a
 	// whole result in memory, and an export's activity tables can be tens
 	// of millions of rows. rowid (last) names the export's row in messages.
-	var last sql.NullInt64
-	if err := duck.DB.QueryRowContext(ctx, "SELECT max(rowid) FROM "+ident).Scan(&last); err != nil {
+	var last int64 // -1: no rows
+	if err := duck.DB.QueryRowContext(ctx, "SELECT coalesce(max(rowid), -1) FROM "+ident).Scan(&last); err != nil {
 		return fmt.Errorf("export %s: read crm.%s: %w", duck.Name, t.name, err)
 	}
 	src := &rowSource{
 		duck: duck, query: "SELECT " + strings.Join(selects, ", ") + ", rowid FROM " + ident + " WHERE rowid >= $1 AND rowid < $2 ORDER BY rowid",
-		last: last.Int64, empty: !last.Valid,
-		vals: make([]any, len(t.columns)+1), table: t.name, columns: t.columns, ctx: ctx,
+		last: last, vals: make([]any, len(t.columns)+1), table: t.name, columns: t.columns, ctx: ctx,
 	}
 	defer src.close()
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"crm", t.name}, t.columns, src); err != nil {
@@ -231,7 +238,6 @@ type rowSource struct {
 	duck       *Store
 	query      string // one slice: $1 <= rowid < $2
 	next, last int64  // the next slice starts at next; rowids end at last
-	empty      bool
 	rows       *sql.Rows
 	vals       []any
 	err        error // a value PostgreSQL cannot take
@@ -257,7 +263,7 @@ func (r *rowSource) Next() bool {
 				return false
 			}
 		}
-		if r.empty || r.next > r.last {
+		if r.next > r.last {
 			return false
 		}
 		rows, err := r.duck.DB.QueryContext(r.ctx, r.query, r.next, r.next+exportSlice)
@@ -273,14 +279,6 @@ func (r *rowSource) close() {
 	if r.rows != nil {
 		r.rows.Close()
 	}
-}
-
-// windowColumns are the date columns the time-window queries filter the
-// activity tables on; migration 0002 indexes each as <table>_date_idx.
-var windowColumns = map[string]string{
-	"news_publications": "publication_date_utc",
-	"website_visits":    "event_date_utc",
-	"outreach_emails":   "sent_date_utc",
 }
 
 func (r *rowSource) Values() ([]any, error) {

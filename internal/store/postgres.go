@@ -117,8 +117,9 @@ func passwordOf(dsn string) string {
 }
 
 // IsTransient reports whether a failed transaction may succeed when run
-// again as it was: PostgreSQL chose it as a deadlock victim (40P01) or a
-// serialisation failure (40001), or lost its connection.
+// again as it was: PostgreSQL chose it as a deadlock victim (40P01), failed
+// it as a serialisation conflict (40001), or reported one of the
+// connection errors transientPG retries at open.
 func IsTransient(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
